@@ -1,0 +1,114 @@
+// Package config holds the server's settings: parsed once from flags with
+// environment overrides, validated, then passed down explicitly.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is what `polis serve` and `polis build` need to know. Hugo's own
+// site configuration stays in config.toml.
+type Config struct {
+	Addr   string // listen address, POLIS_ADDR
+	Data   string // data folder: database, index, secrets; POLIS_DATA
+	DB     string // database DSN; empty means SQLite in Data; POLIS_DB
+	Site   string // site source folder holding config.toml; POLIS_SITE
+	Public string // Hugo's output folder; POLIS_PUBLIC
+
+	MaxBodyBytes int64 // request body limit
+}
+
+// Default returns the settings used when no flag or variable is given.
+func Default() Config {
+	return Config{
+		Addr:         "127.0.0.1:8080",
+		Data:         "data",
+		Site:         ".",
+		Public:       "public",
+		MaxBodyBytes: 1 << 20,
+	}
+}
+
+// env maps each setting's environment variable to its flag.
+var env = map[string]string{
+	"POLIS_ADDR":   "addr",
+	"POLIS_DATA":   "data",
+	"POLIS_DB":     "db",
+	"POLIS_SITE":   "site",
+	"POLIS_PUBLIC": "public",
+}
+
+// Bind registers the flags that the named fields need on fs. Which flags a
+// command gets depends on what it does; the values land in c.
+func (c *Config) Bind(fs *flag.FlagSet, fields ...string) {
+	for _, f := range fields {
+		switch f {
+		case "addr":
+			fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (env POLIS_ADDR)")
+		case "data":
+			fs.StringVar(&c.Data, "data", c.Data, "data folder for the database, search index and secrets (env POLIS_DATA)")
+		case "db":
+			fs.StringVar(&c.DB, "db", c.DB, "database DSN; empty means SQLite in the data folder (env POLIS_DB)")
+		case "site":
+			fs.StringVar(&c.Site, "site", c.Site, "site source folder holding config.toml, content, i18n and themes (env POLIS_SITE)")
+		case "public":
+			fs.StringVar(&c.Public, "public", c.Public, "folder Hugo renders the site into; relative to the site folder (env POLIS_PUBLIC)")
+		default:
+			panic("config: unknown field " + f)
+		}
+	}
+}
+
+// ApplyEnv sets every flag on fs that was not given on the command line from
+// its environment variable, so that an explicit flag always wins.
+func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for name, flagName := range env {
+		v := getenv(name)
+		if v == "" || given[flagName] || fs.Lookup(flagName) == nil {
+			continue
+		}
+		if err := fs.Set(flagName, v); err != nil {
+			return fmt.Errorf("config: %s=%q: %w", name, v, err)
+		}
+	}
+	return nil
+}
+
+// Validate checks the settings together and makes the paths absolute.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			errs = append(errs, fmt.Errorf("--addr %q: want host:port (%v)", c.Addr, err))
+		}
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "file:") && !strings.HasSuffix(c.DB, ".db") {
+		errs = append(errs, fmt.Errorf("--db %q: only SQLite (a file: DSN or a .db path) is supported so far", c.DB))
+	}
+	if c.MaxBodyBytes <= 0 {
+		errs = append(errs, errors.New("the request body limit must be positive"))
+	}
+	for _, p := range []*string{&c.Data, &c.Site} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		*p = abs
+	}
+	if !filepath.IsAbs(c.Public) {
+		c.Public = filepath.Join(c.Site, c.Public)
+	}
+	if _, err := os.Stat(filepath.Join(c.Site, "config.toml")); err != nil {
+		errs = append(errs, fmt.Errorf("--site %q: no config.toml there (run polis from the repository, or set --site)", c.Site))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,170 @@
+// Package server is Polis's HTTP server: the route table, the middleware
+// every response passes through, and the run loop with graceful shutdown.
+// Features live in their own packages; this one wires them together.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/polis-portal/polis/search"
+	"github.com/polis-portal/polis/server/config"
+	"github.com/polis-portal/polis/server/locale"
+	"github.com/polis-portal/polis/server/site"
+	"github.com/polis-portal/polis/server/static"
+	"github.com/polis-portal/polis/server/store"
+	"github.com/polis-portal/polis/server/web"
+)
+
+// Deps are the parts the server is built from, opened by the caller.
+type Deps struct {
+	Config  config.Config
+	Site    *site.Site
+	Catalog *locale.Catalog
+	Web     *web.Renderer
+	Store   *store.Store
+	Index   *search.Index
+	Log     *slog.Logger
+}
+
+// handler holds what the route handlers need; nothing comes from globals.
+type handler struct {
+	Deps
+	static *static.Handler
+}
+
+// New returns the complete HTTP handler: routes wrapped in middleware.
+func New(d Deps) (http.Handler, error) {
+	h := &handler{Deps: d}
+	st, err := static.New(d.Config.Public, http.HandlerFunc(h.notFound))
+	if err != nil {
+		return nil, err
+	}
+	h.static = st
+	return h.middleware(h.routes()), nil
+}
+
+// routes is the whole route table.
+func (h *handler) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+
+	// Operations.
+	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /readyz", h.readyz)
+
+	// The root picks the reader's language.
+	mux.HandleFunc("GET /{$}", h.languageRedirect)
+
+	// Everything else is Hugo's public site, with a themed 404.
+	mux.Handle("/", h.static)
+	return mux
+}
+
+// middleware wraps the routes, outermost first: access log, panic recovery,
+// security headers, request body limit.
+func (h *handler) middleware(next http.Handler) http.Handler {
+	next = limitBody(h.Config.MaxBodyBytes, next)
+	next = securityHeaders(next)
+	next = h.recoverer(next)
+	next = accessLog(h.Log, next)
+	return next
+}
+
+// languageRedirect sends "/" to the best language for the reader. The
+// answer depends on Accept-Language, so caches must key on it.
+func (h *handler) languageRedirect(w http.ResponseWriter, r *http.Request) {
+	lang := h.Catalog.Match(r.Header.Get("Accept-Language"))
+	w.Header().Set("Vary", "Accept-Language")
+	w.Header().Set("Cache-Control", "private, no-cache")
+	http.Redirect(w, r, "/"+lang+"/", http.StatusFound)
+}
+
+// langOf returns the site language a request is in: the first path segment
+// when it names one, otherwise the reader's preference.
+func (h *handler) langOf(r *http.Request) string {
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if h.Site.Has(first) {
+		return first
+	}
+	return h.Catalog.Match(r.Header.Get("Accept-Language"))
+}
+
+// notFound answers with the themed 404 page in the request's language.
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	lang := h.langOf(r)
+	p := h.Web.NewPage(lang, h.Catalog.T(lang, "notFoundTitle"), "", false)
+	w.Header().Set("Cache-Control", "no-cache")
+	h.Web.Render(w, http.StatusNotFound, web.PageNotFound, p)
+}
+
+// serverError answers with the generic error page; the cause is logged by
+// the caller, never shown.
+func (h *handler) serverError(w http.ResponseWriter, r *http.Request) {
+	lang := h.langOf(r)
+	p := h.Web.NewPage(lang, h.Catalog.T(lang, "serverErrorTitle"), "", false)
+	w.Header().Set("Cache-Control", "no-store")
+	h.Web.Render(w, http.StatusInternalServerError, web.PageError, p)
+}
+
+func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, "ok")
+}
+
+// readyz reports whether the database and the search index answer.
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.Store.Ping(ctx); err != nil {
+		h.Log.Warn("readyz: database", "err", err)
+		http.Error(w, "database not ready", http.StatusServiceUnavailable)
+		return
+	}
+	if _, err := h.Index.DocCount(); err != nil {
+		h.Log.Warn("readyz: search index", "err", err)
+		http.Error(w, "search index not ready", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// Run serves on ln until ctx ends, then stops taking requests, lets the
+// ones in flight finish (up to a limit) and returns.
+func Run(ctx context.Context, ln net.Listener, hd http.Handler, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           hd,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", err)
+	}
+	return nil
+}

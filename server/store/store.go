@@ -1,0 +1,180 @@
+// Package store is Polis's database: database/sql over SQLite (pure Go, no
+// cgo) by default, with numbered migrations embedded in the binary. Queries
+// use $n placeholders and portable types so that a PostgreSQL backend can be
+// added by choosing another driver in Open.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned when a row asked for does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+//go:embed migrations
+var migrations embed.FS
+
+// Store is the open database.
+type Store struct {
+	db      *sql.DB
+	dialect string
+}
+
+// SQLiteDSN returns the DSN for a SQLite database file, with the settings
+// every connection needs: WAL so readers never block the writer, a busy
+// timeout instead of immediate "database is locked" errors, foreign keys, and
+// write transactions that take the lock up front (no deadlocks on upgrade).
+func SQLiteDSN(file string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + file + "?" + q.Encode()
+}
+
+// Open opens the database at dsn and applies any pending migrations. The
+// choice of driver is made here and nowhere else.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	var s *Store
+	switch {
+	case strings.HasPrefix(dsn, "file:"):
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		// SQLite allows one writer at a time; a small pool keeps readers
+		// concurrent without piling up writers on the busy timeout.
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s = &Store{db: db, dialect: "sqlite"}
+	default:
+		return nil, fmt.Errorf("store: unsupported database DSN (only SQLite file: DSNs so far)")
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// migration is one numbered file of SQL.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func (s *Store) migrations() ([]migration, error) {
+	dir := path.Join("migrations", s.dialect)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("store: migration %s: want NNNN_name.sql", name)
+		}
+		b, err := migrations.ReadFile(path.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("store: migration %s: %w", name, err)
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("store: migration %s: expected number %d (append-only, no gaps)", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// Migrate applies the embedded migrations that the database has not seen,
+// each in its own transaction that also records its version, so a crash or
+// a failing migration leaves the database at the last complete version.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TEXT NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("store: schema_migrations: %w", err)
+	}
+	for _, m := range ms {
+		if err := s.apply(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, m migration) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	defer tx.Rollback()
+	// Checked inside the transaction: two servers starting at once on one
+	// database apply each migration once.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+		m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	return nil
+}
+
+// Version returns the highest migration applied.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: version: %w", err)
+	}
+	return int(v.Int64), nil
+}

@@ -1,0 +1,141 @@
+// Package web renders the server's own pages inside the site's chrome. Hugo
+// writes that chrome (head with the fingerprinted CSS, header, navigation,
+// language switcher, footer) for each language into
+// public/<lang>/_server/shell.html; the page templates embedded in the
+// theme fill in its "main" block. So there is one navigation, one look and
+// one set of translations for Hugo's pages and the server's alike.
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/polis-portal/polis/server/locale"
+	"github.com/polis-portal/polis/server/site"
+	"github.com/polis-portal/polis/themes/polis"
+)
+
+// Page template names, one per file in themes/polis/templates.
+const (
+	PageNotFound = "notfound"
+	PageError    = "error"
+)
+
+// Page is what every server page gives its template. Data carries the
+// page's own typed fields.
+type Page struct {
+	Lang       string
+	Title      string
+	Home       string // this language's home page
+	Canonical  string // absolute URL, empty for pages not to be indexed
+	Rest       string // the path after /<lang>/, so the switcher stays on the page
+	Nav        string // identifier of the current main-menu entry, if any
+	Alternates []Alternate
+	Data       any
+}
+
+// NavIs lets the shell mark the current main-menu entry: the shell asks
+// .NavIs.<identifier> because Hugo's escaping allows no quotes there.
+func (p Page) NavIs() map[string]bool { return map[string]bool{p.Nav: p.Nav != ""} }
+
+// Alternate is the same page in another language.
+type Alternate struct {
+	Lang string
+	URL  string
+}
+
+// Renderer holds one parsed template per language and page.
+type Renderer struct {
+	pages map[string]map[string]*template.Template // lang → page → template
+	site  *site.Site
+	cat   *locale.Catalog
+	log   *slog.Logger
+}
+
+// Load parses the shells in publicDir and every embedded page template. A
+// missing shell or a template error stops the server at start, not at the
+// first request.
+func Load(publicDir string, s *site.Site, cat *locale.Catalog, log *slog.Logger) (*Renderer, error) {
+	names, err := fs.Glob(theme.Templates, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{pages: map[string]map[string]*template.Template{}, site: s, cat: cat, log: log}
+	for _, lang := range s.Codes() {
+		shellPath := filepath.Join(publicDir, lang, "_server", "shell.html")
+		shell, err := os.ReadFile(shellPath)
+		if err != nil {
+			return nil, fmt.Errorf("web: server shell for %q: %w (is the site built?)", lang, err)
+		}
+		base, err := template.New("shell").Delims("[[", "]]").Funcs(template.FuncMap{
+			"T": func(key string, args ...any) string { return cat.T(lang, key, args...) },
+		}).Parse(string(shell))
+		if err != nil {
+			return nil, fmt.Errorf("web: %s: %w", shellPath, err)
+		}
+		r.pages[lang] = map[string]*template.Template{}
+		for _, name := range names {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := t.ParseFS(theme.Templates, name); err != nil {
+				return nil, fmt.Errorf("web: %s: %w", name, err)
+			}
+			r.pages[lang][strings.TrimSuffix(filepath.Base(name), ".html")] = t
+		}
+	}
+	for _, want := range []string{PageNotFound, PageError} {
+		if r.pages[s.Default][want] == nil {
+			return nil, fmt.Errorf("web: page template %q is missing", want)
+		}
+	}
+	return r, nil
+}
+
+// NewPage fills the fields every page shares for a request in lang. rest is
+// the path after /<lang>/ (with any query); alternates are made for every
+// language when indexable is true.
+func (r *Renderer) NewPage(lang, title, rest string, indexable bool) Page {
+	p := Page{Lang: lang, Title: title, Home: "/" + lang + "/", Rest: rest}
+	if indexable {
+		base := strings.TrimSuffix(r.site.BaseURL, "/")
+		p.Canonical = base + "/" + lang + "/" + rest
+		for _, l := range r.site.Codes() {
+			p.Alternates = append(p.Alternates, Alternate{Lang: l, URL: base + "/" + l + "/" + rest})
+		}
+	}
+	return p
+}
+
+// Render writes page name in p.Lang with the given status. The page is
+// rendered into a buffer first, so a template error never sends half a page.
+func (r *Renderer) Render(w http.ResponseWriter, status int, name string, p Page) {
+	t := r.pages[p.Lang][name]
+	if t == nil {
+		t = r.pages[r.site.Default][name]
+	}
+	var buf bytes.Buffer
+	if t == nil {
+		r.log.Error("web: no such page template", "page", name)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "shell", p); err != nil {
+		r.log.Error("web: render", "page", name, "lang", p.Lang, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
