@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func openTemp(t *testing.T, file string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), SQLiteDSN(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestMigrateFreshAndAgain applies the migrations to a new database file,
+// then opens it again: nothing is applied twice and the data stays
+// (issue 2).
+func TestMigrateFreshAndAgain(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "polis.db")
+	s := openTemp(t, file)
+	ms, err := s.migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != len(ms) || v == 0 {
+		t.Fatalf("version after fresh migrate = %d, want %d", v, len(ms))
+	}
+	if _, err := s.SetSettingOnce(ctx, "created_at", "first"); err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q (%v), want wal", mode, err)
+	}
+	s.Close()
+
+	s2 := openTemp(t, file)
+	v2, err := s2.Version(ctx)
+	if err != nil || v2 != v {
+		t.Fatalf("version after reopen = %d (%v), want %d", v2, err, v)
+	}
+	var n int
+	if err := s2.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
+		t.Errorf("schema_migrations rows = %d (%v), want %d", n, err, len(ms))
+	}
+	got, err := s2.SetSettingOnce(ctx, "created_at", "second")
+	if err != nil || got != "first" {
+		t.Errorf("setting after reopen = %q (%v), want the first value kept", got, err)
+	}
+}
+
+// TestFailedMigrationRollsBackWhole: a migration that fails half way leaves
+// neither its tables nor its version behind, and later ones are not run.
+func TestFailedMigrationRollsBackWhole(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, filepath.Join(t.TempDir(), "polis.db"))
+	ms, err := s.migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := len(ms) + 1
+	bad := append(ms,
+		migration{version: next, name: "bad", sql: `CREATE TABLE half_done (id INTEGER); INSERT INTO no_such_table VALUES (1);`},
+		migration{version: next + 1, name: "after", sql: `CREATE TABLE after_bad (id INTEGER);`},
+	)
+	err = s.migrate(ctx, bad)
+	if err == nil || !strings.Contains(err.Error(), "bad") {
+		t.Fatalf("migrate = %v, want an error naming the bad migration", err)
+	}
+	v, _ := s.Version(ctx)
+	if v != len(ms) {
+		t.Errorf("version = %d, want %d", v, len(ms))
+	}
+	for _, table := range []string{"half_done", "after_bad"} {
+		var n int
+		s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = $1`, table).Scan(&n)
+		if n != 0 {
+			t.Errorf("table %s exists after a failed migration", table)
+		}
+	}
+}
+
+// TestConcurrentOpenMigratesOnce: servers starting together on one
+// database file apply each migration exactly once.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "polis.db")
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(context.Background(), SQLiteDSN(file))
+			if err != nil {
+				errs <- err
+				return
+			}
+			s.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	s := openTemp(t, file)
+	ms, _ := s.migrations()
+	var n int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
+		t.Errorf("schema_migrations rows = %d (%v), want %d", n, err, len(ms))
+	}
+}
+
+func TestSettingNotFound(t *testing.T) {
+	s := openTemp(t, filepath.Join(t.TempDir(), "polis.db"))
+	if _, err := s.Setting(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Setting(nope) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestOpenRejectsUnknownDSN(t *testing.T) {
+	if _, err := Open(context.Background(), "mysql://x"); err == nil {
+		t.Error("Open accepted an unsupported DSN")
+	}
+}
