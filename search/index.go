@@ -24,7 +24,7 @@ var versionKey = []byte("polis.mappingVersion")
 
 // Index is the open search index.
 type Index struct {
-	bleve.Index
+	Bleve bleve.Index
 	// Fresh is true when the index was created by this Open (first start,
 	// mapping change or damage) and so holds no documents yet.
 	Fresh bool
@@ -33,15 +33,19 @@ type Index struct {
 // Open opens the index at dir, creating it when absent and recreating it
 // when its mapping version differs or it cannot be opened.
 func Open(dir string, log *slog.Logger) (*Index, error) {
+	return open(dir, MappingVersion, log)
+}
+
+func open(dir string, version int, log *slog.Logger) (*Index, error) {
 	idx, err := bleve.Open(dir)
 	switch {
 	case err == nil:
 		v, verr := idx.GetInternal(versionKey)
-		if verr == nil && string(v) == strconv.Itoa(MappingVersion) {
-			return &Index{Index: idx}, nil
+		if verr == nil && string(v) == strconv.Itoa(version) {
+			return &Index{Bleve: idx}, nil
 		}
 		idx.Close()
-		log.Info("search index mapping changed; rebuilding", "dir", dir, "had", string(v), "want", MappingVersion)
+		log.Info("search index mapping changed; rebuilding", "dir", dir, "had", string(v), "want", version)
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
 		// First start.
 	default:
@@ -54,12 +58,18 @@ func Open(dir string, log *slog.Logger) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: create index: %w", err)
 	}
-	if err := idx.SetInternal(versionKey, []byte(strconv.Itoa(MappingVersion))); err != nil {
+	if err := idx.SetInternal(versionKey, []byte(strconv.Itoa(version))); err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("search: record mapping version: %w", err)
 	}
-	return &Index{Index: idx, Fresh: true}, nil
+	return &Index{Bleve: idx, Fresh: true}, nil
 }
+
+// DocCount returns the number of documents in the index.
+func (x *Index) DocCount() (uint64, error) { return x.Bleve.DocCount() }
+
+// Close closes the index.
+func (x *Index) Close() error { return x.Bleve.Close() }
 
 // newMapping is the explicit mapping: nothing is indexed by accident (the
 // default mapping is off), every document declares its type.
