@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -61,6 +62,9 @@ func (h *handler) routes() *http.ServeMux {
 	// The root picks the reader's language.
 	mux.HandleFunc("GET /{$}", h.languageRedirect)
 
+	// Public pages that need the server.
+	mux.HandleFunc("GET /{lang}/help/go", h.helpCountry)
+
 	// Everything else is Hugo's public site, with a themed 404.
 	mux.Handle("/", h.static)
 	return mux
@@ -95,13 +99,61 @@ func (h *handler) langOf(r *http.Request) string {
 	return h.Catalog.Match(r.Header.Get("Accept-Language"))
 }
 
-// notFound answers with the themed 404 page in the request's language.
+// notFound answers with the themed 404 page in the request's language. When
+// the same path exists in other languages, the page says that it is not
+// translated yet and links to the versions that exist.
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	lang := h.langOf(r)
-	p := h.Web.NewPage(lang, h.Catalog.T(lang, "notFoundTitle"), "", false)
 	w.Header().Set("Cache-Control", "no-cache")
+	if versions := h.otherVersions(r.URL.Path); len(versions) > 0 {
+		rest := strings.TrimPrefix(r.URL.Path, "/"+lang+"/")
+		p := h.Web.NewPage(lang, h.Catalog.T(lang, "notTranslatedTitle"), rest, false)
+		p.Data = web.NotTranslated{Versions: versions}
+		h.Web.Render(w, http.StatusNotFound, web.PageNotTranslated, p)
+		return
+	}
+	p := h.Web.NewPage(lang, h.Catalog.T(lang, "notFoundTitle"), "", false)
 	h.Web.Render(w, http.StatusNotFound, web.PageNotFound, p)
 }
+
+// otherVersions returns the languages in which a /<lang>/<rest> path that
+// was not found does exist.
+func (h *handler) otherVersions(urlPath string) []web.Alternate {
+	first, rest, ok := strings.Cut(strings.TrimPrefix(urlPath, "/"), "/")
+	if !ok || !h.Site.Has(first) || h.static == nil {
+		return nil
+	}
+	var out []web.Alternate
+	for _, l := range h.Site.Languages {
+		if l.Code == first {
+			continue
+		}
+		if p := "/" + l.Code + "/" + rest; h.static.Has(p) {
+			out = append(out, web.Alternate{Lang: l.Code, Name: l.Name, URL: p})
+		}
+	}
+	return out
+}
+
+// helpCountry answers the help directory's country picker, a plain GET form
+// so that it works without JavaScript: it sends the reader to the country's
+// section of the help page.
+func (h *handler) helpCountry(w http.ResponseWriter, r *http.Request) {
+	lang := r.PathValue("lang")
+	if !h.Site.Has(lang) {
+		h.notFound(w, r)
+		return
+	}
+	target := "/" + lang + "/help/"
+	if code := strings.ToLower(r.URL.Query().Get("country")); countryCode.MatchString(code) {
+		target += "#country-" + code
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// countryCode is an ISO 3166-1 alpha-2 code, lower-cased.
+var countryCode = regexp.MustCompile(`^[a-z]{2}$`)
 
 // serverError answers with the generic error page; the cause is logged by
 // the caller, never shown.

@@ -50,10 +50,27 @@ func TestPluralsFromTheSiteFiles(t *testing.T) {
 		{"ru", 3, "Доступен на 3 языках."},
 		{"ru", 5, "Доступен на 5 языках."},
 		{"ru", 11, "Доступен на 11 языках."},
+		{"de", 1, "Verfügbar in 1 Sprache."},
+		{"de", 6, "Verfügbar in 6 Sprachen."},
+		{"it", 6, "Disponibile in 6 lingue."},
+		{"es", 1, "Disponible en 1 idioma."},
+		{"es", 6, "Disponible en 6 idiomas."},
 	}
 	for _, tt := range tests {
 		if got := c.T(tt.lang, "languagesAvailable", tt.count); got != tt.want {
 			t.Errorf("T(%s, languagesAvailable, %d) = %q, want %q", tt.lang, tt.count, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		lang  string
+		count int
+		want  string
+	}{
+		{"ru", 1, "1 служба"}, {"ru", 2, "2 службы"}, {"ru", 5, "5 служб"}, {"ru", 22, "22 службы"},
+		{"de", 2, "2 Angebote"}, {"en", 1, "1 service"},
+	} {
+		if got := c.T(tt.lang, "countryServices", tt.count); got != tt.want {
+			t.Errorf("T(%s, countryServices, %d) = %q, want %q", tt.lang, tt.count, got, tt.want)
 		}
 	}
 	if logs.Len() > 0 {
@@ -152,7 +169,12 @@ func TestMatchAcceptLanguage(t *testing.T) {
 		"fr-CA":                   "fr",
 		"ja":                      "en",
 		"":                        "en",
-		"de-DE,fr;q=0.5":          "fr",
+		"de-DE,fr;q=0.5":          "de",
+		"pt-BR,fr;q=0.5":          "fr",
+		"de-AT":                   "de",
+		"it-CH":                   "it",
+		"es-419":                  "es",
+		"es-MX,es;q=0.9,en;q=0.5": "es",
 		"zz;;;;garbage":           "en",
 		"*":                       "en",
 	}

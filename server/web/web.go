@@ -24,8 +24,9 @@ import (
 
 // Page template names, one per file in themes/polis/templates.
 const (
-	PageNotFound = "notfound"
-	PageError    = "error"
+	PageNotFound      = "notfound"
+	PageNotTranslated = "nottranslated"
+	PageError         = "error"
 )
 
 // Page is what every server page gives its template. Data carries the
@@ -48,7 +49,14 @@ func (p Page) NavIs() map[string]bool { return map[string]bool{p.Nav: p.Nav != "
 // Alternate is the same page in another language.
 type Alternate struct {
 	Lang string
+	Name string // the language's own name
 	URL  string
+}
+
+// NotTranslated is the data of the page shown for a path that exists in
+// other languages but not in the reader's.
+type NotTranslated struct {
+	Versions []Alternate
 }
 
 // Renderer holds one parsed template per language and page.
@@ -92,7 +100,7 @@ func Load(publicDir string, s *site.Site, cat *locale.Catalog, log *slog.Logger)
 			r.pages[lang][strings.TrimSuffix(filepath.Base(name), ".html")] = t
 		}
 	}
-	for _, want := range []string{PageNotFound, PageError} {
+	for _, want := range []string{PageNotFound, PageNotTranslated, PageError} {
 		if r.pages[s.Default][want] == nil {
 			return nil, fmt.Errorf("web: page template %q is missing", want)
 		}
