@@ -57,8 +57,12 @@ func (s *syncBuffer) String() string {
 
 func newDeps(tb testing.TB, logOut io.Writer) Deps {
 	tb.Helper()
-	root := sitetest.Root(tb)
-	public := sitetest.Built(tb)
+	return newDepsFor(tb, sitetest.Root(tb), sitetest.Built(tb), logOut)
+}
+
+// newDepsFor serves the site whose sources are in root, built into public.
+func newDepsFor(tb testing.TB, root, public string, logOut io.Writer) Deps {
+	tb.Helper()
 	log := slog.New(slog.NewTextHandler(logOut, nil))
 	s, err := site.Load(root)
 	if err != nil {
@@ -90,8 +94,13 @@ func newDeps(tb testing.TB, logOut io.Writer) Deps {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
+	return newTestServerFor(t, sitetest.Root(t), sitetest.Built(t))
+}
+
+func newTestServerFor(t *testing.T, root, public string) *testServer {
+	t.Helper()
 	logs := &syncBuffer{}
-	d := newDeps(t, logs)
+	d := newDepsFor(t, root, public, logs)
 	hd, err := New(d)
 	if err != nil {
 		t.Fatal(err)

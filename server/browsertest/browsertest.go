@@ -80,3 +80,21 @@ func Text(t *testing.T, ctx context.Context, css string) string {
 	}
 	return v
 }
+
+// WaitFor evaluates a JavaScript predicate until it is true, across page
+// loads (chromedp's Poll and Wait actions stop at a navigation), or fails
+// the test after timeout.
+func WaitFor(t *testing.T, ctx context.Context, expr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("browsertest: %s not true after %s (last error: %v)", expr, timeout, last)
+}

@@ -115,3 +115,16 @@ func Cleanup() {
 		os.RemoveAll(filepath.Dir(built))
 	}
 }
+
+// BuildVariant copies the site, lets edit change the copy, and builds it.
+// It returns the copy's folder and its built public folder.
+func BuildVariant(t testing.TB, edit func(src string)) (src, public string) {
+	t.Helper()
+	src = CopySite(t)
+	edit(src)
+	public = filepath.Join(t.TempDir(), "public")
+	if err := site.Build(src, public, site.BuildOptions{}); err != nil {
+		t.Fatalf("sitetest: build variant: %v", err)
+	}
+	return src, public
+}
