@@ -454,3 +454,32 @@ func TestAddingASeventhLanguage(t *testing.T) {
 		t.Error("no server shell for uk")
 	}
 }
+
+// TestOneH1AndLandmarksPerPage: each page has exactly one h1, one main,
+// one banner header and a skip link to the main content (issue 3, WCAG).
+func TestOneH1AndLandmarksPerPage(t *testing.T) {
+	public := sitetest.Built(t)
+	for page, b := range htmlFiles(t, public) {
+		doc, err := html.Parse(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		skip := false
+		walk(doc, func(n *html.Node) {
+			if n.Type != html.ElementNode {
+				return
+			}
+			count[n.Data]++
+			if href, _ := attr(n, "href"); n.Data == "a" && href == "#main" {
+				skip = true
+			}
+		})
+		if count["h1"] != 1 || count["main"] != 1 || count["header"] != 1 || count["footer"] != 1 {
+			t.Errorf("%s: %d h1, %d main, %d header, %d footer; want one each", page, count["h1"], count["main"], count["header"], count["footer"])
+		}
+		if !skip {
+			t.Errorf("%s: no skip link", page)
+		}
+	}
+}
