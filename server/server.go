@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/polis-portal/polis/search"
+	"github.com/polis-portal/polis/server/account"
 	"github.com/polis-portal/polis/server/config"
 	"github.com/polis-portal/polis/server/locale"
+	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/static"
 	"github.com/polis-portal/polis/server/store"
@@ -32,6 +34,9 @@ type Deps struct {
 	Store   *store.Store
 	Index   *search.Index
 	Log     *slog.Logger
+
+	Sessions *session.Store   // nil: no accounts (tests of the public site)
+	Account  *account.Handler // the account and staff pages
 }
 
 // handler holds what the route handlers need; nothing comes from globals.
@@ -65,14 +70,70 @@ func (h *handler) routes() *http.ServeMux {
 	// Public pages that need the server.
 	mux.HandleFunc("GET /{lang}/help/go", h.helpCountry)
 
+	if a := h.Account; a != nil {
+		// Applying and verifying the address.
+		mux.HandleFunc("GET /{lang}/account/apply", a.ApplyShow)
+		mux.HandleFunc("POST /{lang}/account/apply", a.Apply)
+		mux.HandleFunc("GET /{lang}/account/verify", a.VerifyShow)
+		mux.HandleFunc("POST /{lang}/account/verify", a.Verify)
+		mux.HandleFunc("GET /{lang}/account/setup", a.SetupShow)
+		mux.HandleFunc("POST /{lang}/account/setup", a.Setup)
+
+		// Logging in and out.
+		mux.HandleFunc("GET /{lang}/account/login", a.LoginShow)
+		mux.HandleFunc("POST /{lang}/account/login", a.Login)
+		mux.HandleFunc("GET /{lang}/account/login/2fa", a.SecondShow)
+		mux.HandleFunc("POST /{lang}/account/login/2fa", a.Second)
+		mux.HandleFunc("POST /{lang}/account/logout", a.Logout)
+
+		// The member's own account.
+		mux.HandleFunc("GET /{lang}/account/{$}", a.Show)
+		mux.HandleFunc("POST /{lang}/account/profile", a.SaveProfile)
+		mux.HandleFunc("GET /{lang}/account/2fa", a.TwoFactorShow)
+		mux.HandleFunc("POST /{lang}/account/2fa", a.TwoFactorEnrol)
+		mux.HandleFunc("POST /{lang}/account/2fa/recovery", a.RecoveryCodes)
+		mux.HandleFunc("GET /{lang}/account/sessions", a.SessionsShow)
+		mux.HandleFunc("POST /{lang}/account/sessions", a.EndSessions)
+		mux.HandleFunc("GET /{lang}/account/password", a.PasswordShow)
+		mux.HandleFunc("POST /{lang}/account/password", a.ChangePassword)
+		mux.HandleFunc("GET /{lang}/account/data.json", a.Data)
+		mux.HandleFunc("POST /{lang}/account/delete", a.RequestDeletion)
+		mux.HandleFunc("GET /{lang}/account/invite", a.InviteShow)
+		mux.HandleFunc("POST /{lang}/account/invite", a.Invite)
+
+		// The expert directory.
+		mux.HandleFunc("GET /{lang}/experts/{$}", a.Directory)
+
+		// Staff: vetting, users, groups, outbox, audit.
+		mux.HandleFunc("GET /{lang}/staff/{$}", a.Queue)
+		mux.HandleFunc("POST /{lang}/staff/users/{id}/decide", a.Decide)
+		mux.HandleFunc("GET /{lang}/staff/users", a.Users)
+		mux.HandleFunc("GET /{lang}/staff/users/{id}", a.User)
+		mux.HandleFunc("POST /{lang}/staff/users/{id}/role", a.SetRole)
+		mux.HandleFunc("POST /{lang}/staff/users/{id}/groups", a.SetGroups)
+		mux.HandleFunc("POST /{lang}/staff/users/{id}/vetter", a.SetVetterCountries)
+		mux.HandleFunc("POST /{lang}/staff/users/{id}/suspend", a.Suspend)
+		mux.HandleFunc("POST /{lang}/staff/users/{id}/reinstate", a.Reinstate)
+		mux.HandleFunc("POST /{lang}/staff/groups", a.CreateGroup)
+		mux.HandleFunc("GET /{lang}/staff/outbox", a.Outbox)
+		mux.HandleFunc("GET /{lang}/staff/audit", a.Audit)
+		mux.HandleFunc("GET /{lang}/staff/audit.csv", a.AuditExport)
+	}
+
 	// Everything else is Hugo's public site, with a themed 404.
 	mux.Handle("/", h.static)
 	return mux
 }
 
 // middleware wraps the routes, outermost first: access log, panic recovery,
-// security headers, request body limit.
+// security headers, request body limit, cross-origin protection, session,
+// per-session CSRF token.
 func (h *handler) middleware(next http.Handler) http.Handler {
+	next = h.csrfToken(next)
+	next = h.session(next)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(h.forbidden))
+	next = cop.Handler(next)
 	next = limitBody(h.Config.MaxBodyBytes, next)
 	next = securityHeaders(next)
 	next = h.recoverer(next)
@@ -154,6 +215,16 @@ func (h *handler) helpCountry(w http.ResponseWriter, r *http.Request) {
 
 // countryCode is an ISO 3166-1 alpha-2 code, lower-cased.
 var countryCode = regexp.MustCompile(`^[a-z]{2}$`)
+
+// forbidden answers a refused state-changing request (a cross-site form, a
+// missing or wrong CSRF token).
+func (h *handler) forbidden(w http.ResponseWriter, r *http.Request) {
+	lang := h.langOf(r)
+	p := h.Web.NewPage(lang, h.Catalog.T(lang, "forbiddenTitle"), "", false)
+	p.Data = nil
+	w.Header().Set("Cache-Control", "no-store")
+	h.Web.Render(w, http.StatusForbidden, web.PageForbidden, p)
+}
 
 // serverError answers with the generic error page; the cause is logged by
 // the caller, never shown.

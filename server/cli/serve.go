@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,8 +14,12 @@ import (
 
 	"github.com/polis-portal/polis/search"
 	"github.com/polis-portal/polis/server"
+	"github.com/polis-portal/polis/server/account"
+	"github.com/polis-portal/polis/server/auth"
 	"github.com/polis-portal/polis/server/config"
 	"github.com/polis-portal/polis/server/locale"
+	"github.com/polis-portal/polis/server/mail"
+	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/store"
 	"github.com/polis-portal/polis/server/web"
@@ -23,7 +28,7 @@ import (
 func runServe(ctx context.Context, env *Env, args []string) error {
 	cfg := config.Default()
 	fs := newFlags(env, "serve", "Build the site when public/ is missing or older than its sources, open (creating\non first run) the data folder with the SQLite database and the search index, and\nserve Polis until interrupted.")
-	cfg.Bind(fs, "addr", "data", "db", "site", "public")
+	cfg.Bind(fs, "addr", "data", "db", "site", "public", "accounts")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,7 +62,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
-	if _, err := ensureSecret(filepath.Join(cfg.Data, "secrets", "session.key")); err != nil {
+	master, err := ensureSecret(filepath.Join(cfg.Data, "secrets", "session.key"))
+	if err != nil {
+		return err
+	}
+	keys, err := auth.NewKeys(master)
+	if err != nil {
 		return err
 	}
 	dsn := cfg.DB
@@ -88,7 +98,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := server.New(server.Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log})
+	sessions := session.NewStore(st, session.Config{Secure: cfg.SecureCookies})
+	acc := &account.Handler{
+		Store: st, Sessions: sessions, Hasher: auth.NewHasher(auth.DefaultParams, 4), Keys: keys,
+		Limiter: auth.NewLimiter(st), Web: rd, Catalog: cat, Site: s, Log: log, Policy: account.DefaultPolicy, Now: time.Now,
+		Mailer: &mail.Mailer{Store: st, Log: log, Now: time.Now, SMTP: mail.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom,
+			Username: cfg.SMTPUser, Password: env.Getenv("POLIS_SMTP_PASSWORD")}},
+	}
+	h, err := server.New(server.Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log, Sessions: sessions, Account: acc})
 	if err != nil {
 		return err
 	}
@@ -96,8 +113,47 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "url", "http://"+ln.Addr().String()+"/", "data", cfg.Data)
+	base := "http://" + ln.Addr().String()
+	log.Info("listening", "url", base+"/", "data", cfg.Data)
+	if err := printSetupLink(ctx, env, st, base, s.Default); err != nil {
+		return err
+	}
+	go sweepSessions(ctx, sessions, log)
 	return server.Run(ctx, ln, h, log)
+}
+
+// printSetupLink prints, while no administrator exists, a one-time link
+// that creates the first one. It goes to standard output for the operator,
+// never to the log, and is never a fixed default password.
+func printSetupLink(ctx context.Context, env *Env, st *store.Store, base, lang string) error {
+	n, err := st.CountUsers(ctx, "", store.RoleAdministrator)
+	if err != nil || n > 0 {
+		return err
+	}
+	token, hash := auth.NewToken()
+	now := time.Now()
+	if err := st.CreateToken(ctx, &store.Token{Hash: hash, Kind: store.TokenSetup, CreatedAt: now.Unix(),
+		ExpiresAt: now.Add(account.DefaultPolicy.SetupTTL).Unix()}); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "\nNo administrator exists yet. Open this one-time link within 24 hours to create the first one:\n\n  %s/%s/account/setup?token=%s\n\n", base, lang, token)
+	return nil
+}
+
+// sweepSessions deletes expired sessions every ten minutes.
+func sweepSessions(ctx context.Context, s *session.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Sweep(ctx); err != nil {
+				log.Warn("session sweep", "err", err)
+			}
+		}
+	}
 }
 
 // ensureSecret returns the key in path, creating a random 64-byte key there

@@ -22,6 +22,11 @@ type Config struct {
 	Public string // Hugo's output folder; POLIS_PUBLIC
 
 	MaxBodyBytes int64 // request body limit
+
+	SecureCookies bool   // served over TLS (directly or behind a proxy): Secure, __Host- cookies; POLIS_SECURE_COOKIES
+	SMTPAddr      string // host:port; empty keeps mail in the outbox; POLIS_SMTP_ADDR
+	SMTPFrom      string // sender address; POLIS_SMTP_FROM
+	SMTPUser      string // POLIS_SMTP_USER (the password comes only from POLIS_SMTP_PASSWORD)
 }
 
 // Default returns the settings used when no flag or variable is given.
@@ -37,11 +42,15 @@ func Default() Config {
 
 // env maps each setting's environment variable to its flag.
 var env = map[string]string{
-	"POLIS_ADDR":   "addr",
-	"POLIS_DATA":   "data",
-	"POLIS_DB":     "db",
-	"POLIS_SITE":   "site",
-	"POLIS_PUBLIC": "public",
+	"POLIS_ADDR":           "addr",
+	"POLIS_DATA":           "data",
+	"POLIS_DB":             "db",
+	"POLIS_SITE":           "site",
+	"POLIS_PUBLIC":         "public",
+	"POLIS_SECURE_COOKIES": "secure-cookies",
+	"POLIS_SMTP_ADDR":      "smtp-addr",
+	"POLIS_SMTP_FROM":      "smtp-from",
+	"POLIS_SMTP_USER":      "smtp-user",
 }
 
 // Bind registers the flags that the named fields need on fs. Which flags a
@@ -59,6 +68,11 @@ func (c *Config) Bind(fs *flag.FlagSet, fields ...string) {
 			fs.StringVar(&c.Site, "site", c.Site, "site source folder holding config.toml, content, i18n and themes (env POLIS_SITE)")
 		case "public":
 			fs.StringVar(&c.Public, "public", c.Public, "folder Hugo renders the site into; relative to the site folder (env POLIS_PUBLIC)")
+		case "accounts":
+			fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "Polis is reached over HTTPS: mark the session cookie Secure with the __Host- prefix (env POLIS_SECURE_COOKIES)")
+			fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port; empty keeps mail in the outbox for administrators (env POLIS_SMTP_ADDR)")
+			fs.StringVar(&c.SMTPFrom, "smtp-from", "polis@localhost", "sender address of Polis's mail (env POLIS_SMTP_FROM)")
+			fs.StringVar(&c.SMTPUser, "smtp-user", c.SMTPUser, "SMTP user; the password is read from POLIS_SMTP_PASSWORD only (env POLIS_SMTP_USER)")
 		default:
 			panic("config: unknown field " + f)
 		}

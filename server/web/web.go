@@ -15,10 +15,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/site"
+	"github.com/polis-portal/polis/server/store"
 	"github.com/polis-portal/polis/themes/polis"
 )
 
@@ -26,6 +29,7 @@ import (
 const (
 	PageNotFound      = "notfound"
 	PageNotTranslated = "nottranslated"
+	PageForbidden     = "forbidden"
 	PageError         = "error"
 )
 
@@ -39,6 +43,8 @@ type Page struct {
 	Rest       string // the path after /<lang>/, so the switcher stays on the page
 	Nav        string // identifier of the current main-menu entry, if any
 	Alternates []Alternate
+	User       *store.User // the signed-in viewer, nil for visitors
+	CSRF       string      // the session's token, for forms
 	Data       any
 }
 
@@ -71,9 +77,18 @@ type Renderer struct {
 // missing shell or a template error stops the server at start, not at the
 // first request.
 func Load(publicDir string, s *site.Site, cat *locale.Catalog, log *slog.Logger) (*Renderer, error) {
-	names, err := fs.Glob(theme.Templates, "templates/*.html")
+	all, err := fs.Glob(theme.Templates, "templates/*.html")
 	if err != nil {
 		return nil, err
+	}
+	// Files starting with "_" hold templates shared by the pages.
+	var names, shared []string
+	for _, n := range all {
+		if strings.HasPrefix(filepath.Base(n), "_") {
+			shared = append(shared, n)
+		} else {
+			names = append(names, n)
+		}
 	}
 	r := &Renderer{pages: map[string]map[string]*template.Template{}, site: s, cat: cat, log: log}
 	for _, lang := range s.Codes() {
@@ -82,11 +97,14 @@ func Load(publicDir string, s *site.Site, cat *locale.Catalog, log *slog.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("web: server shell for %q: %w (is the site built?)", lang, err)
 		}
-		base, err := template.New("shell").Delims("[[", "]]").Funcs(template.FuncMap{
-			"T": func(key string, args ...any) string { return cat.T(lang, key, args...) },
-		}).Parse(string(shell))
+		base, err := template.New("shell").Delims("[[", "]]").Funcs(funcs(lang, cat)).Parse(string(shell))
 		if err != nil {
 			return nil, fmt.Errorf("web: %s: %w", shellPath, err)
+		}
+		if len(shared) > 0 {
+			if base, err = base.ParseFS(theme.Templates, shared...); err != nil {
+				return nil, fmt.Errorf("web: shared templates: %w", err)
+			}
 		}
 		r.pages[lang] = map[string]*template.Template{}
 		for _, name := range names {
@@ -100,12 +118,28 @@ func Load(publicDir string, s *site.Site, cat *locale.Catalog, log *slog.Logger)
 			r.pages[lang][strings.TrimSuffix(filepath.Base(name), ".html")] = t
 		}
 	}
-	for _, want := range []string{PageNotFound, PageNotTranslated, PageError} {
+	for _, want := range []string{PageNotFound, PageNotTranslated, PageForbidden, PageError} {
 		if r.pages[s.Default][want] == nil {
 			return nil, fmt.Errorf("web: page template %q is missing", want)
 		}
 	}
 	return r, nil
+}
+
+// funcs are the template functions bound to one language.
+func funcs(lang string, cat *locale.Catalog) template.FuncMap {
+	return template.FuncMap{
+		"T": func(key string, args ...any) string { return cat.T(lang, key, args...) },
+		// date formats a Unix time for people (UTC, ISO order, which reads the
+		// same in every language).
+		"date": func(unix int64) string {
+			if unix == 0 {
+				return "—"
+			}
+			return time.Unix(unix, 0).UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"has": func(list []string, v string) bool { return slices.Contains(list, v) },
+	}
 }
 
 // NewPage fills the fields every page shares for a request in lang. rest is
@@ -143,6 +177,11 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, name string, p Page
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	if p.User != nil {
+		// Pages for a signed-in reader are never stored by the browser or a
+		// proxy: the next person at the computer must not find them.
+		h.Set("Cache-Control", "no-store")
+	}
 	h.Set("Content-Length", fmt.Sprint(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
