@@ -24,10 +24,12 @@ type command struct {
 var commands = []command{
 	{"build", "render the site with Hugo into the public folder", runBuild},
 	{"serve", "build the site if needed, open the data folder and serve", runServe},
+	{"user", "manage accounts: create-admin, reset-2fa, list", runUser},
 }
 
 // Env is the outside world a command sees; tests give their own.
 type Env struct {
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 }
@@ -40,7 +42,7 @@ var errUsage = errors.New("usage")
 func Run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 	return Main(ctx, env, args)
 }
 

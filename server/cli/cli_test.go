@@ -276,3 +276,46 @@ func TestHelpAndUsage(t *testing.T) {
 		t.Errorf("bad --addr: %d %q", code, stderr)
 	}
 }
+
+// TestUserCommands: create-admin reads the password from standard input,
+// list shows the account, reset-2fa clears the second factor and ends the
+// sessions; each is audited (issue 4).
+func TestUserCommands(t *testing.T) {
+	data := t.TempDir()
+	env, out, errb := testEnv(nil)
+	env.Stdin = strings.NewReader("violet stapler tundra harbour\n")
+	args := []string{"user", "create-admin", "--data", data, "--email", "Admin@Polis.example", "--name", "Ada Admin", "--country", "AT"}
+	if code := Main(context.Background(), env, args); code != 0 {
+		t.Fatalf("create-admin exited %d: %s", code, errb)
+	}
+	env, out, _ = testEnv(nil)
+	env.Stdin = strings.NewReader("password1234\n")
+	weak := []string{"user", "create-admin", "--data", data, "--email", "b@polis.example", "--name", "B", "--country", "AT"}
+	if code := Main(context.Background(), env, weak); code != 1 {
+		t.Errorf("a common password was accepted (exit %d)", code)
+	}
+	env, out, _ = testEnv(nil)
+	if code := Main(context.Background(), env, []string{"user", "list", "--data", data}); code != 0 || !strings.Contains(out.String(), "admin@polis.example") || !strings.Contains(out.String(), "administrator") {
+		t.Errorf("list: %d %q", code, out)
+	}
+	st, err := store.Open(context.Background(), store.SQLiteDSN(filepath.Join(data, "polis.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, _ := st.UserByEmail(context.Background(), "admin@polis.example")
+	st.SetTOTP(context.Background(), u.ID, "sealed-secret")
+	st.CreateSession(context.Background(), &store.Session{IDHash: "h", UserID: u.ID, CSRF: "c", CreatedAt: 1, LastSeen: 1})
+	env, out, _ = testEnv(nil)
+	if code := Main(context.Background(), env, []string{"user", "reset-2fa", "--data", data, "--email", "admin@polis.example"}); code != 0 || !strings.Contains(out.String(), "1 sessions ended") {
+		t.Errorf("reset-2fa: %d %q", code, out)
+	}
+	u, _ = st.UserByEmail(context.Background(), "admin@polis.example")
+	if u.TOTPSecret != "" {
+		t.Error("TOTP secret kept after reset-2fa")
+	}
+	log, _ := st.AuditLog(context.Background(), store.AuditFilter{UserID: u.ID})
+	if len(log) != 2 {
+		t.Errorf("%d audit entries, want create and reset", len(log))
+	}
+}
