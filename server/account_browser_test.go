@@ -82,3 +82,12 @@ func TestBrowserApplyAndLoginWithTOTP(t *testing.T) {
 		t.Errorf("directory h1 %q", h1)
 	}
 }
+
+// TestBrowserAccountPagesAccessible runs axe-core on the pages a visitor
+// sees before signing in, in every language (issue 4: all pages in the six
+// languages; issue 3's bar of zero violations).
+func TestBrowserAccountPagesAccessible(t *testing.T) {
+	axe := axeScript(t)
+	as := newAccountServer(t)
+	checkAxe(t, axe, as.srv.URL, as.deps.Site.Codes(), []string{"account/login", "account/apply", "account/verify?token=x"})
+}

@@ -350,4 +350,18 @@ func TestLoginNegatives(t *testing.T) {
 	if st, _, _ := c.get("/en/experts/"); st != http.StatusSeeOther {
 		t.Errorf("session survived 31 idle minutes: %d", st)
 	}
+
+	// Absolute timeout: active every 20 minutes for 11 h 40 min, the session
+	// still ends once 12 hours have passed.
+	c.login("expert@police.example", goodPassword, secret)
+	for i := range 35 {
+		as.now = as.now.Add(20 * time.Minute)
+		if st, _, h := c.get("/en/experts/"); st != 200 {
+			t.Fatalf("active session ended early, step %d: %d %s", i, st, h.Get("Location"))
+		}
+	}
+	as.now = as.now.Add(25 * time.Minute)
+	if st, _, _ := c.get("/en/experts/"); st != http.StatusSeeOther {
+		t.Errorf("session outlived the 12-hour absolute timeout: %d", st)
+	}
 }
