@@ -365,3 +365,92 @@ func TestLoginNegatives(t *testing.T) {
 		t.Errorf("session outlived the 12-hour absolute timeout: %d", st)
 	}
 }
+
+// TestSetupInvitationAndAdminPages: the one-time setup link makes the first
+// administrator, who must enrol TOTP; an expert's invitation lets a named
+// address skip the queue once; the outbox and the audit log (and its CSV
+// export) are for administrators only (issue 4).
+func TestSetupInvitationAndAdminPages(t *testing.T) {
+	as := newAccountServer(t)
+	ctx := context.Background()
+
+	// First start: a setup token, as polis serve prints it.
+	token, hash := auth.NewToken()
+	as.deps.Store.CreateToken(ctx, &store.Token{Hash: hash, Kind: store.TokenSetup, CreatedAt: as.now.Unix(), ExpiresAt: as.now.Add(time.Hour).Unix()})
+	admin := as.client(t)
+	if st, _, _ := admin.get("/en/account/setup?token=wrong"); st != 404 {
+		t.Errorf("setup with a wrong token: %d", st)
+	}
+	form := url.Values{"token": {token}, "full_name": {"Ada Admin"}, "email": {"ada@polis.example"}, "organisation": {"Polis"}, "country": {"AT"},
+		"password": {goodPassword}, "password2": {goodPassword}}
+	st, _, h := admin.post("/en/account/setup", form)
+	if st != http.StatusSeeOther || h.Get("Location") != "/en/account/2fa" {
+		t.Fatalf("setup: %d → %s", st, h.Get("Location"))
+	}
+	if st, _, _ := as.client(t).post("/en/account/setup", form); st != 404 {
+		t.Errorf("setup token reused: %d", st)
+	}
+	if st, _, _ := admin.get("/en/staff/audit"); st != 404 {
+		t.Errorf("administrator reached staff pages before enrolling TOTP: %d", st)
+	}
+	_, page, _ := admin.get("/en/account/2fa")
+	pending := regexp.MustCompile(`name="pending" value="([^"]+)"`).FindStringSubmatch(page)[1]
+	secret := regexp.MustCompile(`<code>([A-Z2-7]+)</code>`).FindStringSubmatch(page)[1]
+	admin.post("/en/account/2fa", url.Values{"pending": {pending}, "code": {auth.TOTPCode(secret, as.now)}, "csrf": {csrfField.FindStringSubmatch(page)[1]}})
+
+	// An expert invites a colleague.
+	_, expertSecret := as.member(t, "expert@police.example", store.RoleExpert, goodPassword)
+	ex := as.client(t)
+	ex.login("expert@police.example", goodPassword, expertSecret)
+	st, page, _ = ex.post("/en/account/invite", url.Values{"email": {"colleague@police.example"}, "csrf": {ex.csrf("/en/account/invite")}})
+	link := regexp.MustCompile(`/en/account/apply\?invite=([A-Za-z0-9_-]+)`).FindStringSubmatch(page)
+	if st != 200 || link == nil {
+		t.Fatalf("invite: %d", st)
+	}
+	guest := as.client(t)
+	if _, body, _ := guest.get("/en/account/apply?invite=" + link[1]); !strings.Contains(body, `value="colleague@police.example"`) {
+		t.Error("invitation does not fill in the address")
+	}
+	apply := url.Values{"invite": {link[1]}, "full_name": {"Colleague"}, "email": {"colleague@police.example"}, "organisation": {"Unit"},
+		"country": {"IT"}, "function": {"Analyst"}, "expertise": {"legislation"}, "languages": {"it"},
+		"justification": {"Invited to help with legislation questions in the forum."}, "password": {goodPassword}, "password2": {goodPassword}, "terms": {"yes"}}
+	wrong := url.Values{}
+	for k, v := range apply {
+		wrong[k] = v
+	}
+	wrong.Set("email", "someone-else@police.example")
+	if st, _, _ := guest.post("/en/account/apply", wrong); st != http.StatusUnprocessableEntity {
+		t.Errorf("invitation used for another address: %d", st)
+	}
+	guest.post("/en/account/apply", apply)
+	if st, _, _ := guest.post("/en/account/apply", apply); st == 200 {
+		if n, _ := as.deps.Store.CountUsers(ctx, "", ""); n != 3 {
+			t.Errorf("invitation used twice: %d users", n)
+		}
+	}
+	mails, _ := as.deps.Store.Outbox(ctx, "colleague@police.example", 10)
+	var verify string
+	for _, m := range mails {
+		if v := regexp.MustCompile(`verify\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(m.Body); v != nil {
+			verify = v[1]
+		}
+	}
+	guest.post("/en/account/verify", url.Values{"token": {verify}})
+	if u, _ := as.deps.Store.UserByEmail(ctx, "colleague@police.example"); u == nil || u.Status != store.StatusApproved || u.Role != store.RoleExpert {
+		t.Errorf("invited applicant not approved at verification: %+v", u)
+	}
+
+	// Administrator-only pages.
+	for _, p := range []string{"/en/staff/outbox", "/en/staff/audit", "/en/staff/audit.csv"} {
+		if st, _, _ := ex.get(p); st != 404 {
+			t.Errorf("expert got %s: %d", p, st)
+		}
+		if st, _, _ := admin.get(p); st != 200 {
+			t.Errorf("administrator got %s: %d", p, st)
+		}
+	}
+	_, csv, h := admin.get("/en/staff/audit.csv")
+	if !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || !strings.Contains(csv, "invite.create") || !strings.Contains(csv, "setup.administrator") {
+		t.Errorf("audit export: %q", h.Get("Content-Type"))
+	}
+}

@@ -135,3 +135,22 @@ func TestOpenRejectsUnknownDSN(t *testing.T) {
 		t.Error("Open accepted an unsupported DSN")
 	}
 }
+
+// TestAuditLogIsAppendOnly: the database itself refuses to change or delete
+// audit entries (issue 4).
+func TestAuditLogIsAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, filepath.Join(t.TempDir(), "polis.db"))
+	if err := s.Audit(ctx, AuditEntry{At: 1, Action: "login.failure", Detail: "x@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE audit_log SET detail = 'forged'`); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Errorf("UPDATE on the audit log: %v", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM audit_log`); err == nil {
+		t.Error("DELETE on the audit log succeeded")
+	}
+	if e, _ := s.AuditLog(ctx, AuditFilter{}); len(e) != 1 || e[0].Detail != "x@example.org" {
+		t.Errorf("audit log after the attempts: %+v", e)
+	}
+}
