@@ -454,3 +454,52 @@ func TestSetupInvitationAndAdminPages(t *testing.T) {
 		t.Errorf("audit export: %q", h.Get("Content-Type"))
 	}
 }
+
+// TestRejectedUserPasswordChangeAndData: a rejected account sees only its
+// status; changing the password ends the other sessions; the data download
+// holds the profile but no secret (issue 4).
+func TestRejectedUserPasswordChangeAndData(t *testing.T) {
+	as := newAccountServer(t)
+	ctx := context.Background()
+	rid, rsecret := as.member(t, "rejected@police.example", store.RoleExpert, goodPassword)
+	as.deps.Store.SetUserStatus(ctx, rid, store.StatusRejected, store.RoleApplicant, "not law enforcement", 0, as.now.Unix())
+	r := as.client(t)
+	r.login("rejected@police.example", goodPassword, rsecret)
+	if st, _, h := r.get("/en/experts/"); st != http.StatusSeeOther || h.Get("Location") != "/en/account/" {
+		t.Errorf("rejected user reached the directory: %d", st)
+	}
+	if _, body, _ := r.get("/en/account/"); !strings.Contains(body, "not approved") || !strings.Contains(body, "not law enforcement") {
+		t.Error("rejected user does not see the decision and its reason")
+	}
+
+	_, secret := as.member(t, "expert@police.example", store.RoleExpert, goodPassword)
+	a, b := as.client(t), as.client(t)
+	a.login("expert@police.example", goodPassword, secret)
+	as.now = as.now.Add(31 * time.Second)
+	b.login("expert@police.example", goodPassword, secret)
+	newPassword := "quiet lantern orchard meadow"
+	st, _, _ := a.post("/en/account/password", url.Values{"current": {"wrong current password"}, "password": {newPassword}, "password2": {newPassword}, "csrf": {a.csrf("/en/account/password")}})
+	if st != http.StatusUnprocessableEntity {
+		t.Errorf("password change with a wrong current password: %d", st)
+	}
+	st, _, _ = a.post("/en/account/password", url.Values{"current": {goodPassword}, "password": {newPassword}, "password2": {newPassword}, "csrf": {a.csrf("/en/account/password")}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("password change: %d", st)
+	}
+	if st, _, _ := b.get("/en/experts/"); st != http.StatusSeeOther {
+		t.Errorf("other session survived the password change: %d", st)
+	}
+	if st, _, _ := a.get("/en/experts/"); st != 200 {
+		t.Errorf("the changing session was ended: %d", st)
+	}
+
+	st, data, h := a.get("/en/account/data.json")
+	if st != 200 || !strings.Contains(h.Get("Content-Disposition"), "attachment") || !strings.Contains(data, `"Email": "expert@police.example"`) {
+		t.Fatalf("data download: %d %q", st, h.Get("Content-Disposition"))
+	}
+	for _, secretPart := range []string{"argon2id", secret, "PasswordHash", "TOTPSecret"} {
+		if strings.Contains(data, secretPart) {
+			t.Errorf("data download contains %q", secretPart)
+		}
+	}
+}

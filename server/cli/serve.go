@@ -98,10 +98,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sessions := session.NewStore(st, session.Config{Secure: cfg.SecureCookies})
+	sessions := session.NewStore(st, session.Config{Secure: cfg.SecureCookies, Idle: cfg.SessionIdle, Absolute: cfg.SessionMax})
+	policy := account.DefaultPolicy
+	policy.TwoFactorExperts = cfg.ExpertsTOTP
+	policy.InviteSkipsQueue = cfg.InviteSkipsQueue
 	acc := &account.Handler{
 		Store: st, Sessions: sessions, Hasher: auth.NewHasher(auth.DefaultParams, 4), Keys: keys,
-		Limiter: auth.NewLimiter(st), Web: rd, Catalog: cat, Site: s, Log: log, Policy: account.DefaultPolicy, Now: time.Now,
+		Limiter: auth.NewLimiter(st), Web: rd, Catalog: cat, Site: s, Log: log, Policy: policy, Now: time.Now,
 		Mailer: &mail.Mailer{Store: st, Log: log, Now: time.Now, SMTP: mail.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom,
 			Username: cfg.SMTPUser, Password: env.Getenv("POLIS_SMTP_PASSWORD")}},
 	}

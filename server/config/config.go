@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Config is what `polis serve` and `polis build` need to know. Hugo's own
@@ -27,6 +28,11 @@ type Config struct {
 	SMTPAddr      string // host:port; empty keeps mail in the outbox; POLIS_SMTP_ADDR
 	SMTPFrom      string // sender address; POLIS_SMTP_FROM
 	SMTPUser      string // POLIS_SMTP_USER (the password comes only from POLIS_SMTP_PASSWORD)
+
+	SessionIdle      time.Duration // POLIS_SESSION_IDLE
+	SessionMax       time.Duration // POLIS_SESSION_MAX
+	ExpertsTOTP      bool          // experts must use a second factor (staff always must); POLIS_EXPERTS_2FA
+	InviteSkipsQueue bool          // invited applicants are approved at verification; else first in the queue; POLIS_INVITE_SKIPS_QUEUE
 }
 
 // Default returns the settings used when no flag or variable is given.
@@ -37,20 +43,29 @@ func Default() Config {
 		Site:         ".",
 		Public:       "public",
 		MaxBodyBytes: 1 << 20,
+
+		SessionIdle:      30 * time.Minute,
+		SessionMax:       12 * time.Hour,
+		ExpertsTOTP:      true,
+		InviteSkipsQueue: true,
 	}
 }
 
 // env maps each setting's environment variable to its flag.
 var env = map[string]string{
-	"POLIS_ADDR":           "addr",
-	"POLIS_DATA":           "data",
-	"POLIS_DB":             "db",
-	"POLIS_SITE":           "site",
-	"POLIS_PUBLIC":         "public",
-	"POLIS_SECURE_COOKIES": "secure-cookies",
-	"POLIS_SMTP_ADDR":      "smtp-addr",
-	"POLIS_SMTP_FROM":      "smtp-from",
-	"POLIS_SMTP_USER":      "smtp-user",
+	"POLIS_ADDR":               "addr",
+	"POLIS_DATA":               "data",
+	"POLIS_DB":                 "db",
+	"POLIS_SITE":               "site",
+	"POLIS_PUBLIC":             "public",
+	"POLIS_SECURE_COOKIES":     "secure-cookies",
+	"POLIS_SMTP_ADDR":          "smtp-addr",
+	"POLIS_SMTP_FROM":          "smtp-from",
+	"POLIS_SMTP_USER":          "smtp-user",
+	"POLIS_SESSION_IDLE":       "session-idle",
+	"POLIS_SESSION_MAX":        "session-max",
+	"POLIS_EXPERTS_2FA":        "experts-2fa",
+	"POLIS_INVITE_SKIPS_QUEUE": "invite-skips-queue",
 }
 
 // Bind registers the flags that the named fields need on fs. Which flags a
@@ -73,6 +88,10 @@ func (c *Config) Bind(fs *flag.FlagSet, fields ...string) {
 			fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port; empty keeps mail in the outbox for administrators (env POLIS_SMTP_ADDR)")
 			fs.StringVar(&c.SMTPFrom, "smtp-from", "polis@localhost", "sender address of Polis's mail (env POLIS_SMTP_FROM)")
 			fs.StringVar(&c.SMTPUser, "smtp-user", c.SMTPUser, "SMTP user; the password is read from POLIS_SMTP_PASSWORD only (env POLIS_SMTP_USER)")
+			fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "end a session after this long without a request (env POLIS_SESSION_IDLE)")
+			fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "end a session this long after login, whatever its activity (env POLIS_SESSION_MAX)")
+			fs.BoolVar(&c.ExpertsTOTP, "experts-2fa", c.ExpertsTOTP, "experts must use two-step verification; staff always must (env POLIS_EXPERTS_2FA)")
+			fs.BoolVar(&c.InviteSkipsQueue, "invite-skips-queue", c.InviteSkipsQueue, "invited applicants are approved when they confirm their address; else they go first in the vetting queue (env POLIS_INVITE_SKIPS_QUEUE)")
 		default:
 			panic("config: unknown field " + f)
 		}
@@ -106,6 +125,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "file:") && !strings.HasSuffix(c.DB, ".db") {
 		errs = append(errs, fmt.Errorf("--db %q: only SQLite (a file: DSN or a .db path) is supported so far", c.DB))
+	}
+	if c.SessionIdle < time.Minute || c.SessionMax < c.SessionIdle {
+		errs = append(errs, fmt.Errorf("--session-idle %s and --session-max %s: want at least a minute, and max no shorter than idle", c.SessionIdle, c.SessionMax))
 	}
 	if c.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("the request body limit must be positive"))

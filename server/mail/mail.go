@@ -7,6 +7,7 @@ package mail
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net"
@@ -75,3 +76,5 @@ func compose(from, to, subject, body string) []byte {
 	sb.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
 	return []byte(sb.String())
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
