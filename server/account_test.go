@@ -503,3 +503,51 @@ func TestRejectedUserPasswordChangeAndData(t *testing.T) {
 		}
 	}
 }
+
+// TestVetterLimitedToCountries: a moderator limited to Austria sees and may
+// decide only Austrian applications; a rejection needs a reason and is
+// mailed and audited (issue 4).
+func TestVetterLimitedToCountries(t *testing.T) {
+	as := newAccountServer(t)
+	ctx := context.Background()
+	modID, modSecret := as.member(t, "vetter@hotline.example", store.RoleModerator, goodPassword)
+	as.deps.Store.SetVetterCountries(ctx, modID, []string{"AT"})
+	pending := func(email, country string) int64 {
+		u := &store.User{Email: email, FullName: "Applicant " + country, Organisation: "Unit", Country: country, Function: "Analyst",
+			Role: store.RoleApplicant, Status: store.StatusPending, PasswordHash: "x", Lang: "de", CreatedAt: as.now.Unix()}
+		if err := as.deps.Store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	at, fr := pending("at@police.example", "AT"), pending("fr@police.example", "FR")
+	mod := as.client(t)
+	mod.login("vetter@hotline.example", goodPassword, modSecret)
+	_, queue, _ := mod.get("/en/staff/")
+	if !strings.Contains(queue, "Applicant AT") || strings.Contains(queue, "Applicant FR") {
+		t.Error("the limited vetter's queue is not limited to Austria")
+	}
+	token := csrfField.FindStringSubmatch(queue)[1]
+	if st, _, _ := mod.post("/en/staff/users/"+itoa(fr)+"/decide", url.Values{"decision": {"approve"}, "csrf": {token}}); st != 404 {
+		t.Errorf("vetter decided outside their countries: %d", st)
+	}
+	if st, _, _ := mod.post("/en/staff/users/"+itoa(at)+"/decide", url.Values{"decision": {"reject"}, "csrf": {token}}); st != http.StatusUnprocessableEntity {
+		t.Errorf("rejection without a reason: %d", st)
+	}
+	if st, _, _ := mod.post("/en/staff/users/"+itoa(at)+"/decide", url.Values{"decision": {"reject"}, "reason": {"not a practitioner"}, "csrf": {token}}); st != http.StatusSeeOther {
+		t.Fatalf("rejection: %d", st)
+	}
+	u, _ := as.deps.Store.UserByID(ctx, at)
+	if u.Status != store.StatusRejected || u.StatusReason != "not a practitioner" {
+		t.Errorf("after rejection: %s %q", u.Status, u.StatusReason)
+	}
+	if m, _ := as.deps.Store.Outbox(ctx, "at@police.example", 5); len(m) != 1 || !strings.Contains(m[0].Body, "not a practitioner") {
+		t.Error("rejection not mailed with its reason")
+	}
+	if f, _ := as.deps.Store.UserByID(ctx, fr); f.Status != store.StatusPending {
+		t.Error("the French application changed")
+	}
+	if e, _ := as.deps.Store.AuditLog(ctx, store.AuditFilter{Action: "vetting.reject"}); len(e) != 1 || e[0].ActorID != modID {
+		t.Error("rejection not audited with the vetter")
+	}
+}
