@@ -116,7 +116,19 @@ func safeNext(lang, next string) string {
 	return u.RequestURI()
 }
 
-// Access levels for requireLevel.
+// enter starts a handler that needs access: the {lang} segment must be a
+// site language and the viewer must pass require at level lv. When ok is
+// false the answer has been written.
+func (h *Handler) enter(w http.ResponseWriter, r *http.Request, lv level) (string, *session.Current, bool) {
+	lang, ok := h.lang(w, r)
+	if !ok {
+		return "", nil, false
+	}
+	c, ok := h.require(w, r, lang, lv)
+	return lang, c, ok
+}
+
+// Access levels for require.
 type level int
 
 const (

@@ -357,11 +357,7 @@ func (h *Handler) newRecoveryCodes(r *http.Request, uid int64) ([]string, error)
 
 // RecoveryCodes replaces the recovery codes with ten new ones.
 func (h *Handler) RecoveryCodes(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelSignedIn)
+	lang, c, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
 		return
 	}

@@ -28,11 +28,7 @@ type accountPage struct {
 // Show is the account page: the application's status for applicants, the
 // profile and the account's tools for members.
 func (h *Handler) Show(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelSignedIn)
+	lang, c, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
 		return
 	}
@@ -54,11 +50,7 @@ func (h *Handler) accountPage(lang string, u *store.User, saved bool, errs map[s
 
 // SaveProfile saves the member's profile and directory listing choice.
 func (h *Handler) SaveProfile(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelSignedIn)
+	lang, c, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
 		return
 	}
@@ -96,11 +88,7 @@ type sessionsPage struct {
 
 // SessionsShow lists the active sessions.
 func (h *Handler) SessionsShow(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelSignedIn)
+	lang, c, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
 		return
 	}
@@ -115,11 +103,7 @@ func (h *Handler) SessionsShow(w http.ResponseWriter, r *http.Request) {
 // EndSessions signs out of other devices (scope=others) or of all of them,
 // this one included (scope=all).
 func (h *Handler) EndSessions(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelSignedIn)
+	lang, c, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
 		return
 	}
@@ -150,11 +134,8 @@ type passwordPage struct {
 
 // PasswordShow shows the change-password form.
 func (h *Handler) PasswordShow(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
+	lang, _, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
-		return
-	}
-	if _, ok := h.require(w, r, lang, levelSignedIn); !ok {
 		return
 	}
 	h.render(w, r, http.StatusOK, "password", h.page(r, lang, "passwordTitle", "", passwordPage{Errors: map[string]string{}, Done: r.URL.Query().Get("done") == "1", MinPassword: auth.MinPasswordLength}))
@@ -163,11 +144,7 @@ func (h *Handler) PasswordShow(w http.ResponseWriter, r *http.Request) {
 // ChangePassword checks the current password, sets the new one and ends
 // every other session.
 func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelSignedIn)
+	lang, c, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
 		return
 	}
@@ -209,11 +186,7 @@ func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) {
 // Data sends everything Polis holds about the member as JSON, without
 // secrets (password hash, TOTP secret).
 func (h *Handler) Data(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelSignedIn)
+	lang, c, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
 		return
 	}
@@ -268,11 +241,7 @@ func (h *Handler) Data(w http.ResponseWriter, r *http.Request) {
 // RequestDeletion records the member's request that the account be deleted;
 // administrators see it in the user list.
 func (h *Handler) RequestDeletion(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelSignedIn)
+	lang, c, ok := h.enter(w, r, levelSignedIn)
 	if !ok {
 		return
 	}
@@ -298,11 +267,8 @@ type invitePage struct {
 
 // InviteShow shows the invitation form (experts and staff).
 func (h *Handler) InviteShow(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
+	lang, _, ok := h.enter(w, r, levelExpert)
 	if !ok {
-		return
-	}
-	if _, ok := h.require(w, r, lang, levelExpert); !ok {
 		return
 	}
 	h.render(w, r, http.StatusOK, "invite", h.page(r, lang, "inviteTitle", "", invitePage{Days: int(h.Policy.InviteTTL.Hours() / 24)}))
@@ -311,11 +277,7 @@ func (h *Handler) InviteShow(w http.ResponseWriter, r *http.Request) {
 // Invite creates a single-use, expiring invitation for one named address,
 // mails it, and shows the link once.
 func (h *Handler) Invite(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelExpert)
+	lang, c, ok := h.enter(w, r, levelExpert)
 	if !ok {
 		return
 	}
@@ -356,11 +318,8 @@ type directoryPage struct {
 // Directory is the expert directory: vetted experts who chose to be listed,
 // filtered by country, expertise and working language. Experts only.
 func (h *Handler) Directory(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
+	lang, _, ok := h.enter(w, r, levelExpert)
 	if !ok {
-		return
-	}
-	if _, ok := h.require(w, r, lang, levelExpert); !ok {
 		return
 	}
 	q := r.URL.Query()

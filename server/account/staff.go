@@ -23,11 +23,7 @@ type queuePage struct {
 // first, then oldest first; a vetter limited to some countries sees only
 // theirs.
 func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelStaff)
+	lang, c, ok := h.enter(w, r, levelStaff)
 	if !ok {
 		return
 	}
@@ -55,11 +51,7 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) {
 // Decide approves or rejects an application (a reason is required to
 // reject) and tells the applicant by mail.
 func (h *Handler) Decide(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelStaff)
+	lang, c, ok := h.enter(w, r, levelStaff)
 	if !ok {
 		return
 	}
@@ -135,11 +127,8 @@ type usersPage struct {
 
 // Users lists accounts with filters.
 func (h *Handler) Users(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
+	lang, _, ok := h.enter(w, r, levelStaff)
 	if !ok {
-		return
-	}
-	if _, ok := h.require(w, r, lang, levelStaff); !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -179,11 +168,7 @@ type userPage struct {
 
 // User shows one account with the actions staff may take.
 func (h *Handler) User(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelStaff)
+	lang, c, ok := h.enter(w, r, levelStaff)
 	if !ok {
 		return
 	}
@@ -210,11 +195,7 @@ func (h *Handler) User(w http.ResponseWriter, r *http.Request) {
 // own). The account's sessions end: a change of privilege takes a new
 // login.
 func (h *Handler) SetRole(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelAdmin)
+	lang, c, ok := h.enter(w, r, levelAdmin)
 	if !ok {
 		return
 	}
@@ -239,11 +220,7 @@ func (h *Handler) SetRole(w http.ResponseWriter, r *http.Request) {
 
 // SetGroups replaces an account's groups (administrators only).
 func (h *Handler) SetGroups(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelAdmin)
+	lang, c, ok := h.enter(w, r, levelAdmin)
 	if !ok {
 		return
 	}
@@ -276,11 +253,7 @@ func (h *Handler) SetGroups(w http.ResponseWriter, r *http.Request) {
 
 // SetVetterCountries limits a moderator's vetting to some countries.
 func (h *Handler) SetVetterCountries(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelAdmin)
+	lang, c, ok := h.enter(w, r, levelAdmin)
 	if !ok {
 		return
 	}
@@ -305,11 +278,7 @@ func (h *Handler) SetVetterCountries(w http.ResponseWriter, r *http.Request) {
 // Suspend suspends an account with a reason and ends all its sessions at
 // once; moderators cannot suspend staff.
 func (h *Handler) Suspend(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelStaff)
+	lang, c, ok := h.enter(w, r, levelStaff)
 	if !ok {
 		return
 	}
@@ -340,11 +309,7 @@ func (h *Handler) Suspend(w http.ResponseWriter, r *http.Request) {
 
 // Reinstate lifts a suspension (administrators only).
 func (h *Handler) Reinstate(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelAdmin)
+	lang, c, ok := h.enter(w, r, levelAdmin)
 	if !ok {
 		return
 	}
@@ -364,11 +329,7 @@ func (h *Handler) Reinstate(w http.ResponseWriter, r *http.Request) {
 
 // CreateGroup adds a named group (administrators only).
 func (h *Handler) CreateGroup(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelAdmin)
+	lang, c, ok := h.enter(w, r, levelAdmin)
 	if !ok {
 		return
 	}
@@ -404,11 +365,8 @@ func slugify(s string) string {
 
 // Outbox shows the mail Polis has sent or kept (administrators only).
 func (h *Handler) Outbox(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
+	lang, _, ok := h.enter(w, r, levelAdmin)
 	if !ok {
-		return
-	}
-	if _, ok := h.require(w, r, lang, levelAdmin); !ok {
 		return
 	}
 	mails, err := h.Store.Outbox(r.Context(), strings.TrimSpace(r.URL.Query().Get("to")), 200)
@@ -421,11 +379,8 @@ func (h *Handler) Outbox(w http.ResponseWriter, r *http.Request) {
 
 // Audit shows the audit log (administrators only).
 func (h *Handler) Audit(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
+	lang, _, ok := h.enter(w, r, levelAdmin)
 	if !ok {
-		return
-	}
-	if _, ok := h.require(w, r, lang, levelAdmin); !ok {
 		return
 	}
 	f := auditFilter(r)
@@ -445,11 +400,7 @@ func auditFilter(r *http.Request) store.AuditFilter {
 // AuditExport sends the audit log as CSV (administrators only); the export
 // is itself audited.
 func (h *Handler) AuditExport(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.require(w, r, lang, levelAdmin)
+	lang, c, ok := h.enter(w, r, levelAdmin)
 	if !ok {
 		return
 	}

@@ -70,13 +70,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	dsn := cfg.DB
-	if dsn == "" {
-		dsn = store.SQLiteDSN(filepath.Join(cfg.Data, "polis.db"))
-	} else if filepath.Ext(dsn) == ".db" {
-		dsn = store.SQLiteDSN(dsn)
-	}
-	st, err := store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsnFor(cfg))
 	if err != nil {
 		return err
 	}
@@ -123,6 +117,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	go sweepSessions(ctx, sessions, log)
 	return server.Run(ctx, ln, h, log)
+}
+
+// dsnFor is the database the settings name: SQLite in the data folder by
+// default, or a given file or DSN.
+func dsnFor(cfg config.Config) string {
+	switch {
+	case cfg.DB == "":
+		return store.SQLiteDSN(filepath.Join(cfg.Data, "polis.db"))
+	case filepath.Ext(cfg.DB) == ".db":
+		return store.SQLiteDSN(cfg.DB)
+	}
+	return cfg.DB
 }
 
 // printSetupLink prints, while no administrator exists, a one-time link

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,13 +50,7 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 	if err := config.ApplyEnv(fs, env.Getenv); err != nil {
 		return err
 	}
-	dsn := cfg.DB
-	if dsn == "" {
-		dsn = store.SQLiteDSN(filepath.Join(cfg.Data, "polis.db"))
-	} else if filepath.Ext(dsn) == ".db" {
-		dsn = store.SQLiteDSN(dsn)
-	}
-	st, err := store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsnFor(cfg))
 	if err != nil {
 		return err
 	}
