@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,18 +15,23 @@ import (
 	"time"
 
 	"github.com/polis-portal/polis/server/account"
+	"github.com/polis-portal/polis/server/attachment"
 	"github.com/polis-portal/polis/server/auth"
+	"github.com/polis-portal/polis/server/forum"
 	"github.com/polis-portal/polis/server/mail"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/store"
+	"github.com/polis-portal/polis/server/workshop"
 )
 
 // accountServer is the real server with accounts, over httptest.
 type accountServer struct {
-	srv  *httptest.Server
-	deps Deps
-	acc  *account.Handler
-	now  time.Time
+	srv      *httptest.Server
+	deps     Deps
+	acc      *account.Handler
+	forum    *forum.Handler
+	workshop *workshop.Handler
+	now      time.Time
 }
 
 func newAccountServer(t testing.TB) *accountServer {
@@ -42,6 +48,13 @@ func newAccountServer(t testing.TB) *accountServer {
 		Keys: keys, Limiter: lim, Web: d.Web, Catalog: d.Catalog, Site: d.Site, Log: d.Log, Policy: account.DefaultPolicy, Now: clock,
 		Mailer: &mail.Mailer{Store: d.Store, Log: d.Log, Now: clock}}
 	d.Account = as.acc
+	as.forum = &forum.Handler{Gate: as.acc, Store: d.Store, Files: &attachment.Store{Dir: filepath.Join(t.TempDir(), "attachments")},
+		Catalog: d.Catalog, Site: d.Site, Mailer: as.acc.Mailer, Log: d.Log, Limits: forum.DefaultLimits, Now: clock}
+	as.acc.Notices = as.forum.Notices
+	d.Forum = as.forum
+	as.workshop = &workshop.Handler{Gate: as.acc, Store: d.Store, Files: as.forum.Files, Catalog: d.Catalog, Site: d.Site, Log: d.Log,
+		FileBytes: forum.DefaultLimits.FileBytes, Now: clock}
+	d.Workshop = as.workshop
 	as.deps = d
 	h, err := New(d)
 	if err != nil {

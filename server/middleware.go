@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/polis-portal/polis/server/session"
@@ -36,13 +37,17 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // limitBody caps how much of a request body a handler can read.
-func limitBody(limit int64, next http.Handler) http.Handler {
+func limitBody(limit, uploadLimit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > limit {
+		max := limit
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			max = uploadLimit // forms with files (forum attachments)
+		}
+		if r.ContentLength > max {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
 	})
 }

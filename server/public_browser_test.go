@@ -258,9 +258,13 @@ func axeScript(t *testing.T) []byte {
 }
 
 // checkAxe runs axe-core on every page in every language: zero violations.
-func checkAxe(t *testing.T, axe []byte, base string, langs, pages []string) {
+// A session cookie, when given, signs the browser in first.
+func checkAxe(t *testing.T, axe []byte, base string, langs, pages []string, session ...string) {
 	t.Helper()
 	ctx := browsertest.New(t, 5*time.Minute)
+	if len(session) > 0 {
+		setSession(t, ctx, base, session[0])
+	}
 	run := `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
 		.then(r => JSON.stringify(r.violations))`
 	for _, lang := range langs {

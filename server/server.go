@@ -17,12 +17,14 @@ import (
 	"github.com/polis-portal/polis/search"
 	"github.com/polis-portal/polis/server/account"
 	"github.com/polis-portal/polis/server/config"
+	"github.com/polis-portal/polis/server/forum"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/static"
 	"github.com/polis-portal/polis/server/store"
 	"github.com/polis-portal/polis/server/web"
+	"github.com/polis-portal/polis/server/workshop"
 )
 
 // Deps are the parts the server is built from, opened by the caller.
@@ -35,8 +37,10 @@ type Deps struct {
 	Index   *search.Index
 	Log     *slog.Logger
 
-	Sessions *session.Store   // nil: no accounts (tests of the public site)
-	Account  *account.Handler // the account and staff pages
+	Sessions *session.Store    // nil: no accounts (tests of the public site)
+	Account  *account.Handler  // the account and staff pages
+	Forum    *forum.Handler    // the expert forum (needs Account)
+	Workshop *workshop.Handler // online workshops (needs Account)
 }
 
 // handler holds what the route handlers need; nothing comes from globals.
@@ -120,6 +124,56 @@ func (h *handler) routes() *http.ServeMux {
 		mux.HandleFunc("GET /{lang}/staff/audit.csv", a.AuditExport)
 	}
 
+	if f := h.Forum; f != nil {
+		// Reading.
+		mux.HandleFunc("GET /{lang}/forum/{$}", f.Index)
+		mux.HandleFunc("GET /{lang}/forum/c/{slug}", f.Category)
+		mux.HandleFunc("GET /{lang}/forum/t/{id}", f.Thread)
+		mux.HandleFunc("GET /{lang}/forum/p/{id}/history", f.History)
+		mux.HandleFunc("GET /{lang}/forum/p/{id}/files/{sha}", f.Attachment)
+		mux.HandleFunc("GET /{lang}/forum/bookmarks", f.Bookmarks)
+		mux.HandleFunc("GET /{lang}/forum/notifications", f.NotificationsPage)
+
+		// Writing.
+		mux.HandleFunc("GET /{lang}/forum/c/{slug}/new", f.NewThreadShow)
+		mux.HandleFunc("POST /{lang}/forum/c/{slug}/new", f.NewThread)
+		mux.HandleFunc("POST /{lang}/forum/t/{id}/reply", f.Reply)
+		mux.HandleFunc("GET /{lang}/forum/p/{id}/edit", f.EditShow)
+		mux.HandleFunc("POST /{lang}/forum/p/{id}/edit", f.Edit)
+		mux.HandleFunc("POST /{lang}/forum/p/{id}/delete", f.Delete)
+		mux.HandleFunc("POST /{lang}/forum/p/{id}/flag", f.Flag)
+		mux.HandleFunc("POST /{lang}/forum/p/{id}/bookmark", f.Bookmark)
+		mux.HandleFunc("POST /{lang}/forum/c/{slug}/watch", f.Watch)
+		mux.HandleFunc("POST /{lang}/forum/t/{id}/watch", f.Watch)
+		mux.HandleFunc("POST /{lang}/forum/notifications/read", f.MarkNoticesRead)
+		mux.HandleFunc("POST /{lang}/forum/notifications/mode", f.NotifyMode)
+
+		// Moderation and the communities (staff).
+		mux.HandleFunc("POST /{lang}/forum/p/{id}/moderate", f.ModeratePost)
+		mux.HandleFunc("POST /{lang}/forum/t/{id}/moderate", f.ModerateThread)
+		mux.HandleFunc("GET /{lang}/staff/flags", f.Flags)
+		mux.HandleFunc("GET /{lang}/staff/categories", f.StaffCategories)
+		mux.HandleFunc("POST /{lang}/staff/categories", f.SaveCategory)
+		mux.HandleFunc("GET /{lang}/staff/categories/{id}", f.EditCategoryShow)
+		mux.HandleFunc("POST /{lang}/staff/categories/{id}/move", f.MoveCategory)
+	}
+
+	if ws := h.Workshop; ws != nil {
+		mux.HandleFunc("GET /{lang}/workshops/{$}", ws.List)
+		mux.HandleFunc("GET /{lang}/workshops/calendar.ics", ws.Calendar)
+		mux.HandleFunc("GET /{lang}/workshops/{slug}", ws.Show)
+		mux.HandleFunc("GET /{lang}/workshops/{slug}/summary", ws.Summary)
+		mux.HandleFunc("GET /{lang}/workshops/{slug}/files/{id}", ws.Material)
+		mux.HandleFunc("POST /{lang}/workshops/{slug}/{action}", ws.Register)
+		mux.HandleFunc("GET /{lang}/staff/workshops", ws.StaffList)
+		mux.HandleFunc("POST /{lang}/staff/workshops", ws.Create)
+		mux.HandleFunc("GET /{lang}/staff/workshops/{slug}", ws.Edit)
+		mux.HandleFunc("POST /{lang}/staff/workshops/{slug}", ws.Save)
+		mux.HandleFunc("POST /{lang}/staff/workshops/{slug}/sessions", ws.AddSession)
+		mux.HandleFunc("POST /{lang}/staff/workshops/{slug}/materials", ws.AddMaterial)
+		mux.HandleFunc("POST /{lang}/staff/workshops/{slug}/invite", ws.Invite)
+	}
+
 	// Everything else is Hugo's public site, with a themed 404.
 	mux.Handle("/", h.static)
 	return mux
@@ -134,7 +188,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.forbidden))
 	next = cop.Handler(next)
-	next = limitBody(h.Config.MaxBodyBytes, next)
+	next = limitBody(h.Config.MaxBodyBytes, max(h.Config.UploadBytes(), h.Config.MaxBodyBytes), next)
 	next = securityHeaders(next)
 	next = h.recoverer(next)
 	next = accessLog(h.Log, next)

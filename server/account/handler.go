@@ -48,6 +48,10 @@ type Handler struct {
 	Log      *slog.Logger
 	Policy   Policy
 	Now      func() time.Time
+
+	// Notices counts the viewer's unread notifications for the header
+	// (set by the forum; nil shows none).
+	Notices func(ctx context.Context, u *store.User) int
 }
 
 // lang returns the request's site language from the {lang} path segment;
@@ -64,11 +68,18 @@ func (h *Handler) lang(w http.ResponseWriter, r *http.Request) (string, bool) {
 // page builds a page for the request, with the viewer and the CSRF token.
 func (h *Handler) page(r *http.Request, lang, titleKey, nav string, data any) web.Page {
 	rest := strings.TrimPrefix(r.URL.Path, "/"+lang+"/")
-	p := h.Web.NewPage(lang, h.Catalog.T(lang, titleKey), rest, false)
+	title := ""
+	if titleKey != "" {
+		title = h.Catalog.T(lang, titleKey)
+	}
+	p := h.Web.NewPage(lang, title, rest, false)
 	p.Nav = nav
 	if c := session.FromContext(r.Context()); c.LoggedIn() {
 		p.User = c.User
 		p.CSRF = c.CSRF
+		if h.Notices != nil && c.Complete() && c.User.CanEnter() {
+			p.Notices = h.Notices(r.Context(), c.User)
+		}
 	}
 	p.Data = data
 	return p

@@ -16,19 +16,22 @@ import (
 	"github.com/polis-portal/polis/server"
 	"github.com/polis-portal/polis/server/account"
 	"github.com/polis-portal/polis/server/auth"
+	"github.com/polis-portal/polis/server/attachment"
 	"github.com/polis-portal/polis/server/config"
+	"github.com/polis-portal/polis/server/forum"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/mail"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/store"
 	"github.com/polis-portal/polis/server/web"
+	"github.com/polis-portal/polis/server/workshop"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
 	cfg := config.Default()
 	fs := newFlags(env, "serve", "Build the site when public/ is missing or older than its sources, open (creating\non first run) the data folder with the SQLite database and the search index, and\nserve Polis until interrupted.")
-	cfg.Bind(fs, "addr", "data", "db", "site", "public", "accounts")
+	cfg.Bind(fs, "addr", "data", "db", "site", "public", "accounts", "forum")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -102,7 +105,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Mailer: &mail.Mailer{Store: st, Log: log, Now: time.Now, SMTP: mail.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom,
 			Username: cfg.SMTPUser, Password: env.Getenv("POLIS_SMTP_PASSWORD")}},
 	}
-	h, err := server.New(server.Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log, Sessions: sessions, Account: acc})
+	fh := newForum(cfg, acc)
+	wh := &workshop.Handler{Gate: acc, Store: st, Files: fh.Files, Catalog: cat, Site: s, Log: log, FileBytes: fh.Limits.FileBytes, Now: time.Now}
+	h, err := server.New(server.Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log, Sessions: sessions,
+		Account: acc, Forum: fh, Workshop: wh})
 	if err != nil {
 		return err
 	}
@@ -116,7 +122,25 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	go sweepSessions(ctx, sessions, log)
+	go fh.RunDigests(ctx)
+	go wh.Run(ctx)
 	return server.Run(ctx, ln, h, log)
+}
+
+// newForum makes the forum's handler from the settings; it shares the
+// account handler's store, mail and gate, and tells the gate how to count
+// unread notifications for the header.
+func newForum(cfg config.Config, acc *account.Handler) *forum.Handler {
+	limits := forum.DefaultLimits
+	limits.PostBytes = cfg.PostKB << 10
+	limits.PostsPerMinute = cfg.PostsPerMinute
+	limits.PostsPerDay = cfg.PostsPerDay
+	limits.FileBytes = cfg.FileMB << 20
+	limits.FilesPerPost = cfg.FilesPerPost
+	fh := &forum.Handler{Gate: acc, Store: acc.Store, Files: &attachment.Store{Dir: filepath.Join(cfg.Data, "attachments")},
+		Catalog: acc.Catalog, Site: acc.Site, Mailer: acc.Mailer, Log: acc.Log, Limits: limits, Now: acc.Now}
+	acc.Notices = fh.Notices
+	return fh
 }
 
 // dsnFor is the database the settings name: SQLite in the data folder by

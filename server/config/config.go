@@ -33,6 +33,19 @@ type Config struct {
 	SessionMax       time.Duration // POLIS_SESSION_MAX
 	ExpertsTOTP      bool          // experts must use a second factor (staff always must); POLIS_EXPERTS_2FA
 	InviteSkipsQueue bool          // invited applicants are approved at verification; else first in the queue; POLIS_INVITE_SKIPS_QUEUE
+
+	PostKB         int   // largest forum post, KiB of Markdown; POLIS_POST_KB
+	PostsPerMinute int   // a member's posts in any minute; POLIS_POSTS_PER_MINUTE
+	PostsPerDay    int   // a member's posts in any 24 hours; POLIS_POSTS_PER_DAY
+	FileMB         int64 // largest attachment, MiB; POLIS_FILE_MB
+	FilesPerPost   int   // POLIS_FILES_PER_POST
+}
+
+// UploadBytes is the body limit of a form with files: room for every file
+// at its largest, so that a refused file is explained by the forum (with
+// the text kept) rather than cut off by the limit.
+func (c Config) UploadBytes() int64 {
+	return int64(c.FilesPerPost)*c.FileMB<<20 + c.MaxBodyBytes
 }
 
 // Default returns the settings used when no flag or variable is given.
@@ -48,6 +61,12 @@ func Default() Config {
 		SessionMax:       12 * time.Hour,
 		ExpertsTOTP:      true,
 		InviteSkipsQueue: true,
+
+		PostKB:         64,
+		PostsPerMinute: 6,
+		PostsPerDay:    200,
+		FileMB:         10,
+		FilesPerPost:   3,
 	}
 }
 
@@ -66,6 +85,11 @@ var env = map[string]string{
 	"POLIS_SESSION_MAX":        "session-max",
 	"POLIS_EXPERTS_2FA":        "experts-2fa",
 	"POLIS_INVITE_SKIPS_QUEUE": "invite-skips-queue",
+	"POLIS_POST_KB":            "post-kb",
+	"POLIS_POSTS_PER_MINUTE":   "posts-per-minute",
+	"POLIS_POSTS_PER_DAY":      "posts-per-day",
+	"POLIS_FILE_MB":            "file-mb",
+	"POLIS_FILES_PER_POST":     "files-per-post",
 }
 
 // Bind registers the flags that the named fields need on fs. Which flags a
@@ -92,6 +116,12 @@ func (c *Config) Bind(fs *flag.FlagSet, fields ...string) {
 			fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "end a session this long after login, whatever its activity (env POLIS_SESSION_MAX)")
 			fs.BoolVar(&c.ExpertsTOTP, "experts-2fa", c.ExpertsTOTP, "experts must use two-step verification; staff always must (env POLIS_EXPERTS_2FA)")
 			fs.BoolVar(&c.InviteSkipsQueue, "invite-skips-queue", c.InviteSkipsQueue, "invited applicants are approved when they confirm their address; else they go first in the vetting queue (env POLIS_INVITE_SKIPS_QUEUE)")
+		case "forum":
+			fs.IntVar(&c.PostKB, "post-kb", c.PostKB, "largest forum post, in KiB of text (env POLIS_POST_KB)")
+			fs.IntVar(&c.PostsPerMinute, "posts-per-minute", c.PostsPerMinute, "a member's forum posts allowed in any minute (env POLIS_POSTS_PER_MINUTE)")
+			fs.IntVar(&c.PostsPerDay, "posts-per-day", c.PostsPerDay, "a member's forum posts allowed in any 24 hours (env POLIS_POSTS_PER_DAY)")
+			fs.Int64Var(&c.FileMB, "file-mb", c.FileMB, "largest forum attachment, in MiB (env POLIS_FILE_MB)")
+			fs.IntVar(&c.FilesPerPost, "files-per-post", c.FilesPerPost, "attachments allowed on one post (env POLIS_FILES_PER_POST)")
 		default:
 			panic("config: unknown field " + f)
 		}
@@ -128,6 +158,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionIdle < time.Minute || c.SessionMax < c.SessionIdle {
 		errs = append(errs, fmt.Errorf("--session-idle %s and --session-max %s: want at least a minute, and max no shorter than idle", c.SessionIdle, c.SessionMax))
+	}
+	if c.PostKB < 1 || c.PostsPerMinute < 1 || c.PostsPerDay < c.PostsPerMinute || c.FileMB < 1 || c.FilesPerPost < 0 {
+		errs = append(errs, fmt.Errorf("forum limits: want --post-kb, --posts-per-minute and --file-mb of at least 1, --posts-per-day no lower than --posts-per-minute and --files-per-post of 0 or more"))
 	}
 	if c.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("the request body limit must be positive"))

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/pelletier/go-toml/v2"
@@ -26,6 +27,11 @@ type Catalog struct {
 	localizers map[string]*i18n.Localizer
 	matcher    language.Matcher
 	log        *slog.Logger
+
+	// plain caches messages asked for without arguments ("lang\x00key" →
+	// text): pages ask for the same labels many times (a forum thread asks
+	// for each post's), and the catalogue never changes once loaded.
+	plain sync.Map
 }
 
 // Load reads dir/<code>.toml for every configured language. def is the
@@ -100,6 +106,19 @@ func (c *Catalog) Match(acceptLanguage string) string {
 // message reads as {{ .Count }}; with a map or struct, its fields (a Count
 // field or key picks the plural form).
 func (c *Catalog) T(lang, key string, args ...any) string {
+	if len(args) == 0 {
+		ck := lang + "\x00" + key
+		if s, ok := c.plain.Load(ck); ok {
+			return s.(string)
+		}
+		s := c.localize(lang, key)
+		c.plain.Store(ck, s)
+		return s
+	}
+	return c.localize(lang, key, args...)
+}
+
+func (c *Catalog) localize(lang, key string, args ...any) string {
 	loc, ok := c.localizers[lang]
 	if !ok {
 		loc = c.localizers[c.def]

@@ -21,7 +21,7 @@ type AuditEntry struct {
 // Audit appends an entry to the audit log, which refuses updates and
 // deletes.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, action, target_id, detail, ip) VALUES ($1, $2, $3, $4, $5, $6)`,
+	_, err := s.exec(ctx, `INSERT INTO audit_log (at, actor_id, action, target_id, detail, ip) VALUES ($1, $2, $3, $4, $5, $6)`,
 		e.At, nullID(e.ActorID), e.Action, nullID(e.TargetID), e.Detail, e.IP)
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", e.Action, err)

@@ -31,7 +31,7 @@ func (s *Store) LoginFailuresFor(ctx context.Context, key string) (LoginFailures
 
 // SaveLoginFailures stores the counters for f.Key.
 func (s *Store) SaveLoginFailures(ctx context.Context, f LoginFailures) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO login_failures (key, failures, last_failure, locked_until) VALUES ($1, $2, $3, $4)
+	_, err := s.exec(ctx, `INSERT INTO login_failures (key, failures, last_failure, locked_until) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure, locked_until = excluded.locked_until`,
 		f.Key, f.Failures, f.LastFailure, f.LockedUntil)
 	if err != nil {
@@ -42,7 +42,7 @@ func (s *Store) SaveLoginFailures(ctx context.Context, f LoginFailures) error {
 
 // ClearLoginFailures forgets the counters for key after a good login.
 func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1`, key); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key); err != nil {
 		return fmt.Errorf("store: clear login failures: %w", err)
 	}
 	return nil

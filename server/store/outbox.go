@@ -18,8 +18,8 @@ type Mail struct {
 
 // QueueMail stores an outgoing message and returns its ID.
 func (s *Store) QueueMail(ctx context.Context, m *Mail) error {
-	err := s.db.QueryRowContext(ctx, `INSERT INTO outbox (to_addr, subject, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-		m.To, m.Subject, m.Body, m.CreatedAt).Scan(&m.ID)
+	err := s.insertReturning(ctx, `INSERT INTO outbox (to_addr, subject, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		[]any{m.To, m.Subject, m.Body, m.CreatedAt}, &m.ID)
 	if err != nil {
 		return fmt.Errorf("store: queue mail: %w", err)
 	}

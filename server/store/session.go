@@ -22,7 +22,7 @@ type Session struct {
 
 // CreateSession stores a new session.
 func (s *Store) CreateSession(ctx context.Context, ss *Session) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, csrf, second_factor, created_at, last_seen, ip, user_agent)
+	_, err := s.exec(ctx, `INSERT INTO sessions (id_hash, user_id, csrf, second_factor, created_at, last_seen, ip, user_agent)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		ss.IDHash, ss.UserID, ss.CSRF, boolInt(ss.SecondFactor), ss.CreatedAt, ss.LastSeen, ss.IP, ss.UserAgent)
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Store) SessionByHash(ctx context.Context, idHash string) (*Session, err
 
 // TouchSession records activity on a session.
 func (s *Store) TouchSession(ctx context.Context, idHash string, at int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen = $1 WHERE id_hash = $2`, at, idHash)
+	_, err := s.exec(ctx, `UPDATE sessions SET last_seen = $1 WHERE id_hash = $2`, at, idHash)
 	if err != nil {
 		return fmt.Errorf("store: touch session: %w", err)
 	}
@@ -66,7 +66,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, at int64) error
 
 // DeleteSession ends one session.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
@@ -75,7 +75,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 // DeleteUserSessions ends every session of a user except keep (a hash, or
 // "" to end them all), and returns how many ended.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep string) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keep)
+	res, err := s.exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keep)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete user sessions: %w", err)
 	}
@@ -104,7 +104,7 @@ func (s *Store) UserSessions(ctx context.Context, userID int64) ([]*Session, err
 // DeleteExpiredSessions removes sessions idle since before idleBefore or
 // created before createdBefore.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore int64) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2`, idleBefore, createdBefore)
+	_, err := s.exec(ctx, `DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2`, idleBefore, createdBefore)
 	if err != nil {
 		return fmt.Errorf("store: expire sessions: %w", err)
 	}

@@ -26,7 +26,7 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 // facts (the instance identifier, when it was created) are recorded once.
 func (s *Store) SetSettingOnce(ctx context.Context, key, value string) (string, error) {
 	now := time.Now().UTC().Format(time.RFC3339)
-	if _, err := s.db.ExecContext(ctx,
+	if _, err := s.exec(ctx,
 		`INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`,
 		key, value, now); err != nil {
 		return "", fmt.Errorf("store: set setting %q: %w", key, err)

@@ -28,7 +28,7 @@ type Token struct {
 
 // CreateToken stores a token.
 func (s *Store) CreateToken(ctx context.Context, t *Token) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, kind, user_id, email, created_by, created_at, expires_at)
+	_, err := s.exec(ctx, `INSERT INTO tokens (hash, kind, user_id, email, created_by, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.Hash, t.Kind, nullID(t.UserID), t.Email, nullID(t.CreatedBy), t.CreatedAt, t.ExpiresAt)
 	if err != nil {
 		return fmt.Errorf("store: create token: %w", err)
@@ -59,7 +59,7 @@ func (s *Store) UseToken(ctx context.Context, hash, kind string, now int64) (*To
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE tokens SET used_at = $1 WHERE hash = $2 AND used_at = 0`, now, hash)
+	res, err := s.exec(ctx, `UPDATE tokens SET used_at = $1 WHERE hash = $2 AND used_at = 0`, now, hash)
 	if err != nil {
 		return nil, fmt.Errorf("store: use token: %w", err)
 	}
@@ -98,7 +98,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 // UseRecoveryCode spends one unused recovery code; false if there is none
 // with that hash.
 func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string, now int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND hash = $3 AND used_at = 0`,
+	res, err := s.exec(ctx, `UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND hash = $3 AND used_at = 0`,
 		now, userID, hash)
 	if err != nil {
 		return false, fmt.Errorf("store: use recovery code: %w", err)

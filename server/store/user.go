@@ -5,7 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Roles, from least to most trusted.
@@ -54,6 +59,9 @@ type User struct {
 	DecidedAt     int64
 	DecidedBy     int64
 	DeletionAt    int64
+	Handle        string   // for @mentions, unique
+	NotifyEmail   string   // forum notifications by mail: immediate, daily, off
+	DigestAt      int64    // when the last daily digest was sent
 	Groups        []string // group slugs, filled by UserGroups
 }
 
@@ -71,7 +79,7 @@ func (u *User) CanEnter() bool {
 const userColumns = `id, email, full_name, organisation, country, job_function, expertise, languages,
 	justification, role, status, status_reason, password_hash, totp_secret, totp_last_step, listed, lang,
 	queue_priority, COALESCE(invited_by, 0), created_at, verified_at, decided_at, COALESCE(decided_by, 0),
-	deletion_requested_at`
+	deletion_requested_at, COALESCE(handle, ''), notify_email, digest_at`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
@@ -80,7 +88,7 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	err := row.Scan(&u.ID, &u.Email, &u.FullName, &u.Organisation, &u.Country, &u.Function, &expertise, &languages,
 		&u.Justification, &u.Role, &u.Status, &u.StatusReason, &u.PasswordHash, &u.TOTPSecret, &u.TOTPLastStep,
 		&listed, &u.Lang, &u.QueuePriority, &u.InvitedBy, &u.CreatedAt, &u.VerifiedAt, &u.DecidedAt, &u.DecidedBy,
-		&u.DeletionAt)
+		&u.DeletionAt, &u.Handle, &u.NotifyEmail, &u.DigestAt)
 	if err != nil {
 		return nil, err
 	}
@@ -106,19 +114,90 @@ func boolInt(b bool) int {
 
 // CreateUser inserts u and sets its ID. A taken e-mail gives ErrDuplicate.
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
-	err := s.db.QueryRowContext(ctx, `INSERT INTO users (email, full_name, organisation, country, job_function,
+	err := s.insertReturning(ctx, `INSERT INTO users (email, full_name, organisation, country, job_function,
 		expertise, languages, justification, role, status, password_hash, listed, lang, queue_priority, invited_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
-		u.Email, u.FullName, u.Organisation, u.Country, u.Function, strings.Join(u.Expertise, ","),
-		strings.Join(u.Languages, ","), u.Justification, u.Role, u.Status, u.PasswordHash, boolInt(u.Listed),
-		u.Lang, u.QueuePriority, nullID(u.InvitedBy), u.CreatedAt).Scan(&u.ID)
+		[]any{u.Email, u.FullName, u.Organisation, u.Country, u.Function, strings.Join(u.Expertise, ","),
+			strings.Join(u.Languages, ","), u.Justification, u.Role, u.Status, u.PasswordHash, boolInt(u.Listed),
+			u.Lang, u.QueuePriority, nullID(u.InvitedBy), u.CreatedAt}, &u.ID)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return ErrDuplicate
 		}
 		return fmt.Errorf("store: create user: %w", err)
 	}
-	return nil
+	return s.setHandle(ctx, u)
+}
+
+// setHandle gives a new account its @handle: made from the name, or the
+// name with "-<id>" when taken (a suffix names never produce, so it is
+// free).
+func (s *Store) setHandle(ctx context.Context, u *User) error {
+	base := HandleFor(u.FullName)
+	for _, h := range []string{base, base + "-" + strconv.FormatInt(u.ID, 10)} {
+		_, err := s.exec(ctx, `UPDATE users SET handle = $1 WHERE id = $2`, h, u.ID)
+		if err == nil {
+			u.Handle = h
+			return nil
+		}
+		if !isUniqueViolation(err) {
+			return fmt.Errorf("store: handle: %w", err)
+		}
+	}
+	return fmt.Errorf("store: handle for user %d: no free handle", u.ID)
+}
+
+// HandleFor makes a handle from a name: lower-case ASCII letters and
+// digits, words joined by dots, accents dropped ("Élodie Durand" →
+// "elodie.durand"). Names with no Latin letters give "expert".
+func HandleFor(name string) string {
+	var words []string
+	for _, w := range strings.Fields(norm.NFD.String(strings.ToLower(name))) {
+		var b strings.Builder
+		for _, r := range w {
+			if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				b.WriteRune(r)
+			}
+		}
+		if b.Len() > 0 {
+			words = append(words, b.String())
+		}
+	}
+	h := strings.Join(words, ".")
+	if len(h) > 24 {
+		h = strings.TrimRight(h[:24], ".")
+	}
+	if len(h) < 2 {
+		return "expert"
+	}
+	return h
+}
+
+// SetNotifyEmail sets how forum notifications reach the member by mail.
+func (s *Store) SetNotifyEmail(ctx context.Context, id int64, mode string) error {
+	return s.exec1(ctx, "notify email", `UPDATE users SET notify_email = $1 WHERE id = $2`, mode, id)
+}
+
+// UsersByHandles returns the accounts with the given handles.
+func (s *Store) UsersByHandles(ctx context.Context, handles []string) ([]*User, error) {
+	if len(handles) == 0 {
+		return nil, nil
+	}
+	q, args := inList(`SELECT `+userColumns+` FROM users WHERE handle IN (%s)`, 1, stringsAny(handles))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: users by handle: %w", err)
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: users by handle: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
 
 func nullID(id int64) any {
@@ -267,7 +346,7 @@ func (s *Store) SetTOTP(ctx context.Context, id int64, sealed string) error {
 // UseTOTPStep records the time step of an accepted code, only if it is later
 // than the last one: false means the code was already used (a replay).
 func (s *Store) UseTOTPStep(ctx context.Context, id, step int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1`, step, id)
+	res, err := s.exec(ctx, `UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1`, step, id)
 	if err != nil {
 		return false, fmt.Errorf("store: use totp step: %w", err)
 	}
@@ -303,7 +382,7 @@ func (s *Store) RequestDeletion(ctx context.Context, id, at int64) error {
 
 // exec1 runs a statement that must change exactly one row.
 func (s *Store) exec1(ctx context.Context, what, q string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, q, args...)
+	res, err := s.exec(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
@@ -341,7 +420,7 @@ func (s *Store) Groups(ctx context.Context) ([]Group, error) {
 // CreateGroup adds a group.
 func (s *Store) CreateGroup(ctx context.Context, slug, name string) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, `INSERT INTO groups (slug, name) VALUES ($1, $2) RETURNING id`, slug, name).Scan(&id)
+	err := s.insertReturning(ctx, `INSERT INTO groups (slug, name) VALUES ($1, $2) RETURNING id`, []any{slug, name}, &id)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, ErrDuplicate
@@ -420,6 +499,7 @@ func (s *Store) SetVetterCountries(ctx context.Context, userID int64, countries 
 
 // WithTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) WithTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	defer s.lockWrites()()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

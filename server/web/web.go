@@ -45,6 +45,7 @@ type Page struct {
 	Alternates []Alternate
 	User       *store.User // the signed-in viewer, nil for visitors
 	CSRF       string      // the session's token, for forms
+	Notices    int         // the viewer's unread notifications, for the header
 	Data       any
 }
 
@@ -139,6 +140,22 @@ func funcs(lang string, cat *locale.Catalog) template.FuncMap {
 			return time.Unix(unix, 0).UTC().Format("2006-01-02 15:04 UTC")
 		},
 		"has": func(list []string, v string) bool { return slices.Contains(list, v) },
+		// dict and list build a template argument: dict "Count" 3 "MB" 10.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"list": func(vs ...string) []string { return vs },
 	}
 }
 
