@@ -206,7 +206,12 @@ func TestForumAccessMatrix(t *testing.T) {
 					got  int
 					want int
 				}{}
-				add := func(what string, got, want int) { checks = append(checks, struct{ what string; got, want int }{what, got, want}) }
+				add := func(what string, got, want int) {
+					checks = append(checks, struct {
+						what      string
+						got, want int
+					}{what, got, want})
+				}
 				st, body, _ := u.c.get("/en/forum/c/" + slug)
 				add("category page", st, code(canRead, 200))
 				if canRead != strings.Contains(body, th.Title) && st == 200 {

@@ -49,7 +49,9 @@ func (h *Handler) Render(w http.ResponseWriter, r *http.Request, status int, nam
 
 // NotFound answers with the themed 404 page: also the answer for anything
 // the viewer may not see, so that its existence does not leak.
-func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request, lang string) { h.notFound(w, r, lang) }
+func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request, lang string) {
+	h.notFound(w, r, lang)
+}
 
 // Fail logs an internal error and answers with the generic error page.
 func (h *Handler) Fail(w http.ResponseWriter, r *http.Request, lang string, err error) {
