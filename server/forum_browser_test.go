@@ -97,12 +97,15 @@ func TestBrowserForumFlow(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.notices li a`))); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.WaitFor(t, ctx, `document.querySelector("#p2 details summary") !== null`, 10*time.Second)
+	browsertest.WaitFor(t, ctx, `document.querySelector("#p2 a[href$='/flag']") !== null`, 10*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#p2 a[href$='/flag']`))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitFor(t, ctx, `document.querySelector("input[name='reason'][value='outdated']") !== null`, 10*time.Second)
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#p2 details summary`)),
-		chromedp.Click(chromedp.CSS(`#p2 input[name="reason"][value="outdated"]`)),
-		chromedp.SendKeys(chromedp.CSS(`#note-2`), "Hash formats changed since"),
-		chromedp.Click(chromedp.CSS(`#p2 details form button`)),
+		chromedp.Click(chromedp.CSS(`input[name="reason"][value="outdated"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "Hash formats changed since"),
+		chromedp.Click(chromedp.CSS(`main form button`)),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +148,6 @@ func TestBrowserForumAccessible(t *testing.T) {
 	mod.send("/en/forum/t/"+th+"/reply", forumForm("A reply with a [link](https://example.org), a table\n\n| a | b |\n|---|---|\n| 1 | 2 |"))
 	mod.send("/en/staff/workshops", forumForm("", "slug", "ws-a11y", "starts", "2030-01-01T09:00", "ends", "2030-01-01T12:00", "title_en", "Accessible workshop"))
 	pages := []string{"forum/", "forum/c/open", "forum/t/" + th, "forum/c/open/new", "forum/notifications", "forum/bookmarks",
-		"staff/flags", "staff/categories", "workshops/", "workshops/ws-a11y", "staff/workshops", "staff/workshops/ws-a11y"}
+		"forum/p/" + id(f.posts["open"].ID) + "/flag", "staff/flags", "staff/categories", "workshops/", "workshops/ws-a11y", "staff/workshops", "staff/workshops/ws-a11y"}
 	checkAxe(t, axe, f.as.srv.URL, f.as.deps.Site.Codes(), pages, mod.c.cookie())
 }

@@ -491,7 +491,7 @@ func mustUser(t *testing.T, f *forumFixture, uid int64) *store.User {
 func lastPost(t *testing.T, f *forumFixture, path string) *store.Post {
 	var tid int64
 	fmt.Sscanf(path[strings.LastIndex(path, "/")+1:], "%d", &tid)
-	posts, _, err := f.as.deps.Store.Posts(context.Background(), tid, store.PostFilter{Limit: 1000})
+	posts, _, err := f.as.deps.Store.Posts(context.Background(), tid, store.PostFilter{Limit: 1000, WithSource: true})
 	if err != nil || len(posts) == 0 {
 		t.Fatal("no posts", err)
 	}
@@ -805,7 +805,7 @@ func TestForumConcurrentWriters(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	posts, total, err := f.as.deps.Store.Posts(ctx, th.ID, store.PostFilter{Limit: 1000})
+	posts, total, err := f.as.deps.Store.Posts(ctx, th.ID, store.PostFilter{Limit: 1000, WithSource: true})
 	if err != nil {
 		t.Fatal(err)
 	}

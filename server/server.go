@@ -141,6 +141,7 @@ func (h *handler) routes() *http.ServeMux {
 		mux.HandleFunc("GET /{lang}/forum/p/{id}/edit", f.EditShow)
 		mux.HandleFunc("POST /{lang}/forum/p/{id}/edit", f.Edit)
 		mux.HandleFunc("POST /{lang}/forum/p/{id}/delete", f.Delete)
+		mux.HandleFunc("GET /{lang}/forum/p/{id}/flag", f.FlagShow)
 		mux.HandleFunc("POST /{lang}/forum/p/{id}/flag", f.Flag)
 		mux.HandleFunc("POST /{lang}/forum/p/{id}/bookmark", f.Bookmark)
 		mux.HandleFunc("POST /{lang}/forum/c/{slug}/watch", f.Watch)

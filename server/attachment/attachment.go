@@ -3,10 +3,18 @@
 // text and CSV, each recognised by its content, never by its name or the
 // Content-Type the browser declared. Images and moving images of any kind
 // are refused, also when they hide inside a document (pictures in a PDF or
-// a word-processor file, thumbnails, linked pictures, base64 data), and so
-// are documents that carry active content (scripts, macros, embedded
-// programs or files). Accepted files are stored once per SHA-256, written
-// atomically.
+// a word-processor file, page thumbnails in a PDF, linked pictures, base64
+// data), and so are documents that carry active content (scripts, macros,
+// embedded programs or files).
+//
+// The thumbnail that LibreOffice writes into every ODT, and Word sometimes
+// into a DOCX, is the exception: Save removes it (see Clean) and keeps the
+// document without it, rather than refusing most real documents. It is
+// never kept: a thumbnail is an image the author did not choose to share,
+// and software cannot vouch for what it shows, since nothing ties it to
+// the text beside it and a crafted one can show anything.
+//
+// Accepted files are stored once per SHA-256, written atomically.
 package attachment
 
 import (
@@ -14,8 +22,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 )
 
 // Kind is the kind of an accepted document.
@@ -89,8 +95,7 @@ func check(b []byte) (Kind, error) {
 	if what := sniffImage(b); what != "" {
 		return "", refuse(ErrImage, "%s", what)
 	}
-	// A second opinion, from the sniffing browsers do.
-	if ct := http.DetectContentType(b); strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "video/") {
+	if ct := sniffedImage(b); ct != "" {
 		return "", refuse(ErrImage, "sniffed as %s", ct)
 	}
 	var (

@@ -11,7 +11,6 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
-	"net/http"
 	"path"
 	"strings"
 )
@@ -160,7 +159,7 @@ func (z *zipScan) entry(f *zip.File) error {
 	if what := sniffImage(start); what != "" {
 		return refuse(ErrImage, "zip entry %q is a %s", f.Name, what)
 	}
-	if ct := http.DetectContentType(start); strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "video/") {
+	if ct := sniffedImage(start); ct != "" {
 		return refuse(ErrImage, "zip entry %q sniffed as %s", f.Name, ct)
 	}
 	if z.first && name == "mimetype" {

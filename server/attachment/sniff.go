@@ -3,6 +3,8 @@ package attachment
 import (
 	"bytes"
 	"fmt"
+	"net/http"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -34,7 +36,6 @@ var imageSignatures = []signature{
 	{0, "\xff\xd8\xff", "JPEG image", false},
 	{0, "GIF87a", "GIF image", false},
 	{0, "GIF89a", "GIF image", false},
-	{0, "BM", "BMP image", false}, // also what browsers sniff; see Check
 	{0, "II*\x00", "TIFF image", false},
 	{0, "MM\x00*", "TIFF image", false},
 	{0, "II+\x00", "BigTIFF image", false},
@@ -90,6 +91,55 @@ var imageSignatures = []signature{
 	{0, "YUV4MPEG2 ", "raw video", true},
 }
 
+// bmp reports whether b starts with a BMP (or DIB-in-file) header: "BM",
+// the file size, two reserved words that are zero, the offset of the
+// pixels, then the size of the DIB header, which names its version: 12
+// (Windows 2.x and OS/2 1.x), 16 to 64 (OS/2 2.x, which may cut its header
+// short; 40, 52, 56 and 64 are also the Windows 3.x to V3 sizes), 108
+// (V4) or 124 (V5). Browsers decode no other header size.
+//
+// Two letters are not enough: a CSV whose first column is "BMI" or a note
+// that starts "BMW" is not a picture. The test costs nothing in safety,
+// because every header size above needs NUL bytes at offsets 15 to 17,
+// which no text Check accepts can hold: a file starting "BM" that fails
+// the test is still refused when it is binary, only not as an image.
+func bmp(b []byte) bool {
+	if len(b) < 26 || b[0] != 'B' || b[1] != 'M' || b[6]|b[7]|b[8]|b[9] != 0 {
+		return false
+	}
+	switch size := uint32(b[14]) | uint32(b[15])<<8 | uint32(b[16])<<16 | uint32(b[17])<<24; {
+	case size == 12, size >= 16 && size <= 64, size == 108, size == 124:
+		return true
+	}
+	return false
+}
+
+// sniffedImage is a second opinion, from the sniffing browsers do
+// (http.DetectContentType, the WHATWG MIME Sniffing signatures): the
+// image or video type a browser would take b for, or "".
+//
+// Browsers take every file that starts "BM" for a BMP; that verdict is
+// ignored unless bmp agrees, for the reasons given there. The other image
+// and video signatures a browser knows cannot start a plausible text: the
+// icon and cursor ("\x00\x00\x01\x00", "\x00\x00\x02\x00"), PNG ("\x89PNG"),
+// JPEG ("\xff\xd8\xff") and WebM ("\x1a\x45\xdf\xa3") signatures hold
+// bytes no UTF-8 text has (NUL, other control bytes, bytes that are not
+// UTF-8); MP4 needs a box size below 512 (the bytes sniffed) in its first
+// four bytes, so NUL bytes again. That leaves "GIF87a", "GIF89a" and
+// "RIFF", four bytes, then "WEBPVP" or "AVI ": printable, but no one's
+// first line, and kept, as sniffImage keeps them, because a decoder
+// would try a file that starts so whatever follows.
+func sniffedImage(b []byte) string {
+	ct := http.DetectContentType(b)
+	switch {
+	case ct == "image/bmp" && !bmp(b):
+		return ""
+	case strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "video/"):
+		return ct
+	}
+	return ""
+}
+
 // imageBrands are ISO base media (ftyp) brands of still images; every
 // other brand is a movie (MP4, QuickTime, 3GP) or sound that may carry a
 // cover picture, and is refused all the same.
@@ -105,6 +155,9 @@ func sniffImage(b []byte) string {
 		if s.at(b) {
 			return s.what
 		}
+	}
+	if bmp(b) {
+		return "BMP image"
 	}
 	if len(b) >= 12 && string(b[4:8]) == "ftyp" {
 		brand := string(b[8:12])

@@ -26,9 +26,11 @@ type Saved struct {
 }
 
 // Save reads a file from r, at most limits.MaxBytes plus one byte to tell
-// that it is too large, checks it with Check and stores it. Storing the
-// same content again changes nothing. A refused file leaves nothing on
-// disk.
+// that it is too large, removes a document thumbnail with Clean, checks
+// the result with Check and stores it. What is stored, and described by
+// the SHA-256 and size returned, is the cleaned file, which differs from
+// the upload when a thumbnail was removed. Storing the same content again
+// changes nothing. A refused file leaves nothing on disk.
 func (s *Store) Save(r io.Reader, limits Limits) (Saved, error) {
 	limit := limits.maxBytes()
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
@@ -37,6 +39,9 @@ func (s *Store) Save(r io.Reader, limits Limits) (Saved, error) {
 	}
 	if int64(len(b)) > limit {
 		return Saved{}, refuse(ErrTooLarge, "more than %d bytes", limit)
+	}
+	if b, err = Clean(b); err != nil {
+		return Saved{}, err
 	}
 	kind, mime, err := Check(b)
 	if err != nil {

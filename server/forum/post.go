@@ -35,6 +35,7 @@ func (h *Handler) EditShow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) showEdit(w http.ResponseWriter, r *http.Request, v *viewer, t *store.Thread, p *store.Post, c compose, status int) {
+	c.LangOptions = langOptions(c.Lang)
 	h.Gate.Render(w, r, status, "forum_edit", h.Gate.Page(r, v.lang, "forumEditPost", "", struct {
 		Thread  *store.Thread
 		Post    *store.Post
@@ -143,6 +144,29 @@ func (h *Handler) Delete(w http.ResponseWriter, r *http.Request) {
 		h.audit(r, v, "forum.post.delete", p.AuthorID, fmt.Sprintf("post %d: %s", p.ID, strings.TrimSpace(r.PostFormValue("reason"))))
 	}
 	account.SeeOther(w, r, h.postURL(v.lang, t.ID, p.Seq))
+}
+
+// FlagShow shows the form that flags a post.
+func (h *Handler) FlagShow(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.enter(w, r, account.LevelExpert)
+	if !ok {
+		return
+	}
+	p, t, _, ok := h.post(w, r, v)
+	if !ok {
+		return
+	}
+	if !h.viewPost(v, t, p, 0, false).CanFlag {
+		h.Gate.NotFound(w, r, v.lang)
+		return
+	}
+	h.Gate.Render(w, r, http.StatusOK, "forum_flag", h.Gate.Page(r, v.lang, "forumFlag", "", struct {
+		Thread  *store.Thread
+		Post    *store.Post
+		Back    string
+		Excerpt string
+		Reasons []string
+	}{t, p, h.postURL(v.lang, t.ID, p.Seq), markdown.Excerpt([]byte(p.Body), 300), store.FlagReasons}))
 }
 
 // Flag reports a post to the moderators with a reason.

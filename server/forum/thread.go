@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/polis-portal/polis/server/account"
@@ -20,6 +21,10 @@ import (
 type postView struct {
 	*store.Post
 	Body       template.HTML // the rendered text, sanitised when it was written
+	Created    string
+	Shown      bool // readers who are not staff see the text
+	Files      bool // attachments are listed
+	CanQuote   bool
 	Unread     bool
 	Mine       bool
 	Bookmarked bool
@@ -48,6 +53,7 @@ type compose struct {
 	Sensitivities []string
 	MaxFiles      int
 	MaxFileMB     int64
+	LangOptions   template.HTML // the post language menu, written by langOptions
 }
 
 func (h *Handler) newCompose(action string, lang string) compose {
@@ -70,6 +76,24 @@ type threadPage struct {
 	Compose       compose
 	Categories    []categoryView // for moving the thread (staff)
 	Sensitivities []string
+	L             map[string]string // the labels each post repeats, translated once
+	PostsHTML     []template.HTML   // the posts, written by postList
+	LangOptions   template.HTML     // the language filter's options
+}
+
+// postLabels are the i18n keys every post of a thread page repeats. They
+// are translated once per page and read from a map, which keeps a page of
+// 50 posts from making hundreds of template function calls.
+var postLabels = []string{"forumPostLang", "forumEdited", "forumNew", "forumDeleted", "forumHiddenPost", "forumAttachmentsLabel",
+	"forumQuote", "forumEdit", "forumHistory", "forumUnbookmark", "forumBookmark", "forumDelete", "forumFlag",
+	"forumModerate", "fieldReason", "forumRestore", "forumHide", "suspendButton"}
+
+func (h *Handler) labels(lang string) map[string]string {
+	m := make(map[string]string, len(postLabels))
+	for _, k := range postLabels {
+		m[k] = h.Catalog.T(lang, k)
+	}
+	return m
 }
 
 // Thread shows a page of a thread. Without a page asked for, a returning
@@ -113,7 +137,8 @@ func (h *Handler) showThread(w http.ResponseWriter, r *http.Request, v *viewer, 
 	if !slices.Contains(account.WorkingLanguages, lang) {
 		lang = ""
 	}
-	posts, total, err := h.Store.Posts(ctx, t.ID, store.PostFilter{Lang: lang, Limit: h.Limits.PageSize, Offset: (page - 1) * h.Limits.PageSize})
+	// Posts are never removed, only marked, so the last number is the count.
+	posts, total, err := h.Store.Posts(ctx, t.ID, store.PostFilter{Lang: lang, Limit: h.Limits.PageSize, Offset: (page - 1) * h.Limits.PageSize, Total: t.LastSeq})
 	if err != nil {
 		h.Gate.Fail(w, r, v.lang, err)
 		return
@@ -132,12 +157,17 @@ func (h *Handler) showThread(w http.ResponseWriter, r *http.Request, v *viewer, 
 	views := make([]postView, 0, len(posts))
 	maxSeq := 0
 	for _, p := range posts {
-		views = append(views, h.viewPost(v, t, p, lastRead, marks[p.ID]))
+		pv := h.viewPost(v, t, p, lastRead, marks[p.ID])
+		pv.CanQuote = canReply && pv.Shown
+		views = append(views, pv)
 		maxSeq = max(maxSeq, p.Seq)
 	}
 	d := threadPage{Thread: t, Category: categoryView{Category: cat, CategoryText: h.categoryName(cat, v.lang)}, Posts: views,
 		Pager: newPager(r, page, total, h.Limits.PageSize), Lang: lang, Langs: account.Languages(), Watch: watch,
-		CanReply: canReply, ClosedReason: why, Staff: v.staff(), Compose: c, Sensitivities: Sensitivities}
+		CanReply: canReply, ClosedReason: why, Staff: v.staff(), Compose: c, Sensitivities: Sensitivities, L: h.labels(v.lang),
+		LangOptions: langOptions(lang)}
+	d.Compose.LangOptions = langOptions(c.Lang)
+	d.PostsHTML = h.postList(v.lang, t.ID, views, d.L, v.c.CSRF, v.staff())
 	if v.staff() {
 		for _, other := range v.cats {
 			d.Categories = append(d.Categories, categoryView{Category: other, CategoryText: h.categoryName(other, v.lang)})
@@ -164,7 +194,10 @@ func (h *Handler) viewPost(v *viewer, t *store.Thread, p *store.Post, lastRead i
 		CanEdit:    live && ((mine && !t.Locked && p.HiddenAt == 0) || v.staff()),
 		CanDelete:  live && (mine || v.staff()),
 		CanFlag:    live && !mine && p.HiddenAt == 0 && !t.Locked,
-		CanHistory: p.EditedAt != 0 && (mine || v.staff())}
+		CanHistory: p.EditedAt != 0 && (mine || v.staff()),
+		Created:    time.Unix(p.CreatedAt, 0).UTC().Format("2006-01-02 15:04 UTC"),
+		Shown:      p.Visible()}
+	pv.Files = len(p.Attachments) > 0 && (pv.Shown || v.staff())
 	if p.Visible() || v.staff() || (mine && p.DeletedAt == 0) {
 		pv.Body = template.HTML(p.HTML) // rendered by markdown.Render and sanitised on write
 	}
@@ -304,6 +337,7 @@ func (h *Handler) NewThreadShow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) showNewThread(w http.ResponseWriter, r *http.Request, v *viewer, cat *store.Category, c compose, status int) {
+	c.LangOptions = langOptions(c.Lang)
 	h.Gate.Render(w, r, status, "forum_new", h.Gate.Page(r, v.lang, "forumNewThread", "", struct {
 		Category categoryView
 		Compose  compose

@@ -43,7 +43,7 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 	if limit <= 0 || limit > 10000 {
 		limit = 200
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.at, COALESCE(a.actor_id, 0), a.action, COALESCE(a.target_id, 0), a.detail, a.ip,
+	rows, err := s.query(ctx, `SELECT a.id, a.at, COALESCE(a.actor_id, 0), a.action, COALESCE(a.target_id, 0), a.detail, a.ip,
 			COALESCE(ua.email, ''), COALESCE(ut.email, '')
 		FROM audit_log a
 		LEFT JOIN users ua ON ua.id = a.actor_id

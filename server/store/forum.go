@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Audiences of a category right.
@@ -44,10 +46,48 @@ type CategoryText struct {
 	Description string
 }
 
+// categoriesTTL bounds how long a server trusts its cached categories.
+// Changes made through this process clear the cache at once; the TTL is
+// for changes made by another server on the same database.
+const categoriesTTL = 2 * time.Second
+
+// categoryCache holds the categories, which every forum request needs
+// (access is decided from them) and which change rarely.
+type categoryCache struct {
+	mu   sync.Mutex
+	list []*Category
+	at   time.Time
+}
+
+func (s *Store) forgetCategories() {
+	s.cats.mu.Lock()
+	s.cats.list = nil
+	s.cats.mu.Unlock()
+}
+
 // Categories lists every category in staff's order, with texts and groups.
-// The list is small; callers decide access from it.
+// The list is small; callers decide access from it. It comes from a
+// short-lived cache: callers must not change what it returns.
 func (s *Store) Categories(ctx context.Context) ([]*Category, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, slug, position, read_audience, start_audience, reply_audience, created_at
+	s.cats.mu.Lock()
+	if s.cats.list != nil && time.Since(s.cats.at) < categoriesTTL {
+		list := s.cats.list
+		s.cats.mu.Unlock()
+		return list, nil
+	}
+	s.cats.mu.Unlock()
+	list, err := s.loadCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.cats.mu.Lock()
+	s.cats.list, s.cats.at = list, time.Now()
+	s.cats.mu.Unlock()
+	return list, nil
+}
+
+func (s *Store) loadCategories(ctx context.Context) ([]*Category, error) {
+	rows, err := s.query(ctx, `SELECT id, slug, position, read_audience, start_audience, reply_audience, created_at
 		FROM forum_categories ORDER BY position, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: categories: %w", err)
@@ -69,7 +109,7 @@ func (s *Store) Categories(ctx context.Context) ([]*Category, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: categories: %w", err)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT category_id, lang, name, description FROM forum_category_texts`)
+	rows, err = s.query(ctx, `SELECT category_id, lang, name, description FROM forum_category_texts`)
 	if err != nil {
 		return nil, fmt.Errorf("store: category texts: %w", err)
 	}
@@ -86,7 +126,7 @@ func (s *Store) Categories(ctx context.Context) ([]*Category, error) {
 		}
 	}
 	rows.Close()
-	rows, err = s.db.QueryContext(ctx, `SELECT cg.category_id, cg.access, g.slug FROM forum_category_groups cg
+	rows, err = s.query(ctx, `SELECT cg.category_id, cg.access, g.slug FROM forum_category_groups cg
 		JOIN groups g ON g.id = cg.group_id ORDER BY g.slug`)
 	if err != nil {
 		return nil, fmt.Errorf("store: category groups: %w", err)
@@ -108,6 +148,7 @@ func (s *Store) Categories(ctx context.Context) ([]*Category, error) {
 // SaveCategory creates c (ID 0) or replaces its settings, texts and
 // groups. A taken slug gives ErrDuplicate.
 func (s *Store) SaveCategory(ctx context.Context, c *Category) error {
+	defer s.forgetCategories()
 	return s.WithTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if c.ID == 0 {
@@ -150,6 +191,7 @@ func (s *Store) SaveCategory(ctx context.Context, c *Category) error {
 
 // MoveCategory swaps a category with its neighbour above (up) or below.
 func (s *Store) MoveCategory(ctx context.Context, id int64, up bool) error {
+	defer s.forgetCategories()
 	return s.WithTx(ctx, func(tx *sql.Tx) error {
 		var pos int
 		if err := tx.QueryRowContext(ctx, `SELECT position FROM forum_categories WHERE id = $1`, id).Scan(&pos); err != nil {
@@ -194,7 +236,7 @@ func (s *Store) CategoryStats(ctx context.Context, ids []int64, userID int64, st
 			COALESCE(SUM(CASE WHEN t.last_seq > COALESCE(r.last_seq, 0) THEN 1 ELSE 0 END), 0)
 		FROM forum_threads t LEFT JOIN forum_reads r ON r.thread_id = t.id AND r.user_id = $1
 		WHERE ($2 = 1 OR t.hidden_at = 0) AND t.category_id IN (%s) GROUP BY t.category_id`, 3, int64sAny(ids))
-	rows, err := s.db.QueryContext(ctx, q, append([]any{userID, boolInt(staff)}, args...)...)
+	rows, err := s.query(ctx, q, append([]any{userID, boolInt(staff)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: category stats: %w", err)
 	}
@@ -252,7 +294,7 @@ func scanThread(row interface{ Scan(...any) error }, extra ...any) (*Thread, err
 
 // ThreadByID returns a thread or ErrNotFound. Access is the caller's.
 func (s *Store) ThreadByID(ctx context.Context, id int64) (*Thread, error) {
-	t, err := scanThread(s.db.QueryRowContext(ctx, `SELECT `+threadColumns+` FROM forum_threads t WHERE t.id = $1`, id))
+	t, err := scanThread(s.queryRow(ctx, `SELECT `+threadColumns+` FROM forum_threads t WHERE t.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -281,11 +323,11 @@ func (s *Store) Threads(ctx context.Context, f ThreadFilter) ([]*Thread, int, er
 	where, args := inList(`($1 = 1 OR t.hidden_at = 0) AND ($2 = '' OR t.lang = $2) AND t.category_id IN (%s)`, 3, int64sAny(f.Categories))
 	args = append([]any{boolInt(f.Staff), f.Lang}, args...)
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM forum_threads t WHERE `+where, args...).Scan(&total); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM forum_threads t WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: threads: %w", err)
 	}
 	n := len(args)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+threadColumns+`, u.full_name, COALESCE(r.last_seq, 0)
+	rows, err := s.query(ctx, `SELECT `+threadColumns+`, u.full_name, COALESCE(r.last_seq, 0)
 		FROM forum_threads t JOIN users u ON u.id = t.author_id
 		LEFT JOIN forum_reads r ON r.thread_id = t.id AND r.user_id = $`+strconv.Itoa(n+1)+`
 		WHERE `+where+` ORDER BY t.pinned DESC, t.last_post_at DESC, t.id DESC
@@ -363,7 +405,7 @@ func scanPost(row interface{ Scan(...any) error }) (*Post, error) {
 
 // PostByID returns a post with its attachments, or ErrNotFound.
 func (s *Store) PostByID(ctx context.Context, id int64) (*Post, error) {
-	p, err := scanPost(s.db.QueryRowContext(ctx, `SELECT `+postColumns+` FROM forum_posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`, id))
+	p, err := scanPost(s.queryRow(ctx, `SELECT `+postColumns+` FROM forum_posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -378,21 +420,30 @@ func (s *Store) PostByID(ctx context.Context, id int64) (*Post, error) {
 
 // PostFilter selects a page of a thread's posts.
 type PostFilter struct {
-	Lang   string // only posts tagged with this language
-	Limit  int
-	Offset int
+	Lang       string // only posts tagged with this language
+	Limit      int
+	Offset     int
+	Total      int  // the thread's number of posts when known (its last number): saves counting without a language filter
+	WithSource bool // also load each post's Markdown
 }
 
 // Posts lists a thread's posts in order, with the total the filter
 // matches. Deleted and hidden posts are listed too, so that the numbering
 // has no holes; templates show their trace instead of their text.
 func (s *Store) Posts(ctx context.Context, threadID int64, f PostFilter) ([]*Post, int, error) {
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM forum_posts WHERE thread_id = $1 AND ($2 = '' OR lang = $2)`,
-		threadID, f.Lang).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: posts: %w", err)
+	total := f.Total
+	if total == 0 || f.Lang != "" {
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM forum_posts WHERE thread_id = $1 AND ($2 = '' OR lang = $2)`,
+			threadID, f.Lang).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("store: posts: %w", err)
+		}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+postColumns+` FROM forum_posts p JOIN users u ON u.id = p.author_id
+	cols := postColumns
+	if !f.WithSource {
+		// The Markdown is only needed to edit or quote one post.
+		cols = strings.Replace(postColumns, "p.body", "''", 1)
+	}
+	rows, err := s.query(ctx, `SELECT `+cols+` FROM forum_posts p JOIN users u ON u.id = p.author_id
 		WHERE p.thread_id = $1 AND ($2 = '' OR p.lang = $2) ORDER BY p.seq LIMIT $3 OFFSET $4`,
 		threadID, f.Lang, limitOr(f.Limit, 50), f.Offset)
 	if err != nil {
@@ -410,14 +461,39 @@ func (s *Store) Posts(ctx context.Context, threadID int64, f PostFilter) ([]*Pos
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("store: posts: %w", err)
 	}
-	return out, total, s.fillAttachments(ctx, out)
+	if len(out) == 0 {
+		return out, total, nil
+	}
+	// The page's attachments by the range of its numbers: one short query
+	// whatever the page size.
+	byID := make(map[int64]*Post, len(out))
+	for _, p := range out {
+		byID[p.ID] = p
+	}
+	arows, err := s.query(ctx, `SELECT a.post_id, a.sha256, a.name, a.size, a.kind, a.mime FROM forum_attachments a
+		JOIN forum_posts p ON p.id = a.post_id WHERE p.thread_id = $1 AND p.seq BETWEEN $2 AND $3 ORDER BY a.name`,
+		threadID, out[0].Seq, out[len(out)-1].Seq)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: attachments: %w", err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var a Attachment
+		if err := arows.Scan(&a.PostID, &a.SHA256, &a.Name, &a.Size, &a.Kind, &a.MIME); err != nil {
+			return nil, 0, fmt.Errorf("store: attachments: %w", err)
+		}
+		if p := byID[a.PostID]; p != nil { // a language filter may leave some out
+			p.Attachments = append(p.Attachments, a)
+		}
+	}
+	return out, total, arows.Err()
 }
 
 // PostOffset is how many posts of the thread come before seq (with the
 // language filter), to find the page a post is on.
 func (s *Store) PostOffset(ctx context.Context, threadID int64, seq int, lang string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM forum_posts WHERE thread_id = $1 AND seq < $2 AND ($3 = '' OR lang = $3)`,
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM forum_posts WHERE thread_id = $1 AND seq < $2 AND ($3 = '' OR lang = $3)`,
 		threadID, seq, lang).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: post offset: %w", err)
@@ -436,7 +512,7 @@ func (s *Store) fillAttachments(ctx context.Context, posts []*Post) error {
 		ids = append(ids, p.ID)
 	}
 	q, args := inList(`SELECT post_id, sha256, name, size, kind, mime FROM forum_attachments WHERE post_id IN (%s) ORDER BY name`, 1, int64sAny(ids))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: attachments: %w", err)
 	}
@@ -542,7 +618,7 @@ type Revision struct {
 
 // Revisions lists a post's earlier versions, oldest first.
 func (s *Store) Revisions(ctx context.Context, postID int64) ([]Revision, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.body, u.full_name, r.edited_at, r.reason FROM forum_revisions r
+	rows, err := s.query(ctx, `SELECT r.id, r.body, u.full_name, r.edited_at, r.reason FROM forum_revisions r
 		JOIN users u ON u.id = r.edited_by WHERE r.post_id = $1 ORDER BY r.id`, postID)
 	if err != nil {
 		return nil, fmt.Errorf("store: revisions: %w", err)
@@ -645,7 +721,7 @@ func (s *Store) SetSensitivity(ctx context.Context, threadID int64, label string
 // PostsSince counts a member's posts since a time, for posting limits.
 func (s *Store) PostsSince(ctx context.Context, userID, since int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM forum_posts WHERE author_id = $1 AND created_at >= $2`, userID, since).Scan(&n)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM forum_posts WHERE author_id = $1 AND created_at >= $2`, userID, since).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: posts since: %w", err)
 	}
@@ -667,7 +743,7 @@ func (s *Store) MarkRead(ctx context.Context, userID, threadID int64, seq int) e
 // LastRead returns a member's reading position in a thread (0: unread).
 func (s *Store) LastRead(ctx context.Context, userID, threadID int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT last_seq FROM forum_reads WHERE user_id = $1 AND thread_id = $2`, userID, threadID).Scan(&n)
+	err := s.queryRow(ctx, `SELECT last_seq FROM forum_reads WHERE user_id = $1 AND thread_id = $2`, userID, threadID).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -713,7 +789,7 @@ func (s *Store) Bookmarks(ctx context.Context, userID int64, categories []int64,
 		JOIN forum_posts p ON p.id = b.post_id JOIN forum_threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
 		WHERE b.user_id = $1 AND ($2 = 1 OR (t.hidden_at = 0 AND p.hidden_at = 0)) AND p.deleted_at = 0 AND t.category_id IN (%s)
 		ORDER BY b.created_at DESC`, 3, int64sAny(categories))
-	rows, err := s.db.QueryContext(ctx, q, append([]any{userID, boolInt(staff)}, args...)...)
+	rows, err := s.query(ctx, q, append([]any{userID, boolInt(staff)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: bookmarks: %w", err)
 	}
@@ -731,7 +807,7 @@ func (s *Store) Bookmarks(ctx context.Context, userID int64, categories []int64,
 
 // BookmarkedIn returns which of a thread's posts the member bookmarked.
 func (s *Store) BookmarkedIn(ctx context.Context, userID, threadID int64) (map[int64]bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT b.post_id FROM forum_bookmarks b JOIN forum_posts p ON p.id = b.post_id
+	rows, err := s.query(ctx, `SELECT b.post_id FROM forum_bookmarks b JOIN forum_posts p ON p.id = b.post_id
 		WHERE b.user_id = $1 AND p.thread_id = $2`, userID, threadID)
 	if err != nil {
 		return nil, fmt.Errorf("store: bookmarked: %w", err)
@@ -771,7 +847,7 @@ func (s *Store) SaveDraft(ctx context.Context, userID int64, d Draft) error {
 // DraftFor returns a member's draft for a place, or ErrNotFound.
 func (s *Store) DraftFor(ctx context.Context, userID int64, place string) (*Draft, error) {
 	d := Draft{Place: place}
-	err := s.db.QueryRowContext(ctx, `SELECT title, body, lang, updated_at FROM forum_drafts WHERE user_id = $1 AND place = $2`,
+	err := s.queryRow(ctx, `SELECT title, body, lang, updated_at FROM forum_drafts WHERE user_id = $1 AND place = $2`,
 		userID, place).Scan(&d.Title, &d.Body, &d.Lang, &d.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -814,7 +890,7 @@ func (s *Store) SetWatch(ctx context.Context, userID int64, target string, targe
 
 // Watches returns the levels set on a thread and its category, by user.
 func (s *Store) Watches(ctx context.Context, threadID, categoryID int64) (thread, category map[int64]string, err error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT user_id, target, level FROM forum_watches
+	rows, err := s.query(ctx, `SELECT user_id, target, level FROM forum_watches
 		WHERE (target = 'thread' AND target_id = $1) OR (target = 'category' AND target_id = $2)`, threadID, categoryID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: watches: %w", err)
@@ -839,7 +915,7 @@ func (s *Store) Watches(ctx context.Context, threadID, categoryID int64) (thread
 // WatchLevel returns a member's level on one target ("" for the default).
 func (s *Store) WatchLevel(ctx context.Context, userID int64, target string, targetID int64) (string, error) {
 	var level string
-	err := s.db.QueryRowContext(ctx, `SELECT level FROM forum_watches WHERE user_id = $1 AND target = $2 AND target_id = $3`,
+	err := s.queryRow(ctx, `SELECT level FROM forum_watches WHERE user_id = $1 AND target = $2 AND target_id = $3`,
 		userID, target, targetID).Scan(&level)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
@@ -888,7 +964,7 @@ func (s *Store) AddFlag(ctx context.Context, f *Flag) error {
 
 // OpenFlags lists unresolved flags, oldest first, with the post flagged.
 func (s *Store) OpenFlags(ctx context.Context) ([]Flag, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT f.id, f.post_id, f.user_id, f.reason, f.note, f.created_at, fu.full_name,
+	rows, err := s.query(ctx, `SELECT f.id, f.post_id, f.user_id, f.reason, f.note, f.created_at, fu.full_name,
 			t.id, t.title, p.seq, au.full_name, p.author_id, p.body, p.hidden_at
 		FROM forum_flags f JOIN forum_posts p ON p.id = f.post_id JOIN forum_threads t ON t.id = p.thread_id
 		JOIN users fu ON fu.id = f.user_id JOIN users au ON au.id = p.author_id
@@ -913,7 +989,7 @@ func (s *Store) OpenFlags(ctx context.Context) ([]Flag, error) {
 // returns the members who flagged it.
 func (s *Store) ResolveFlags(ctx context.Context, postID, by, at int64, outcome string) ([]int64, error) {
 	defer s.lockWrites()()
-	rows, err := s.db.QueryContext(ctx, `UPDATE forum_flags SET resolved_at = $1, resolved_by = $2, outcome = $3
+	rows, err := s.query(ctx, `UPDATE forum_flags SET resolved_at = $1, resolved_by = $2, outcome = $3
 		WHERE post_id = $4 AND resolved_at = 0 RETURNING user_id`, at, by, outcome, postID)
 	if err != nil {
 		return nil, fmt.Errorf("store: resolve flags: %w", err)
@@ -933,7 +1009,7 @@ func (s *Store) ResolveFlags(ctx context.Context, postID, by, at int64, outcome 
 // CountOpenFlags is the length of the moderation queue.
 func (s *Store) CountOpenFlags(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT post_id) FROM forum_flags WHERE resolved_at = 0`).Scan(&n)
+	err := s.queryRow(ctx, `SELECT COUNT(DISTINCT post_id) FROM forum_flags WHERE resolved_at = 0`).Scan(&n)
 	return n, err
 }
 
@@ -1011,7 +1087,7 @@ const noticeFrom = ` FROM notifications n LEFT JOIN forum_threads t ON t.id = n.
 // Notifications lists a member's notifications, newest first.
 func (s *Store) Notifications(ctx context.Context, f NoticeFilter) ([]Notification, error) {
 	where, args := noticeWhere(f)
-	rows, err := s.db.QueryContext(ctx, `SELECT n.id, n.user_id, n.kind, COALESCE(n.actor_id, 0), COALESCE(n.thread_id, 0),
+	rows, err := s.query(ctx, `SELECT n.id, n.user_id, n.kind, COALESCE(n.actor_id, 0), COALESCE(n.thread_id, 0),
 			COALESCE(n.post_id, 0), n.detail, n.created_at, n.read_at, n.emailed_at, COALESCE(a.full_name, ''), COALESCE(t.title, ''), COALESCE(p.seq, 0)`+
 		noticeFrom+` WHERE `+where+` ORDER BY n.id DESC LIMIT `+strconv.Itoa(limitOr(f.Limit, 50)), args...)
 	if err != nil {
@@ -1034,7 +1110,7 @@ func (s *Store) Notifications(ctx context.Context, f NoticeFilter) ([]Notificati
 func (s *Store) CountNotifications(ctx context.Context, f NoticeFilter) (int, error) {
 	where, args := noticeWhere(f)
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+noticeFrom+` WHERE `+where, args...).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*)`+noticeFrom+` WHERE `+where, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count notifications: %w", err)
 	}
 	return n, nil
@@ -1082,7 +1158,7 @@ func (s *Store) MarkEmailed(ctx context.Context, at int64, ids []int64) error {
 // DigestDue lists members on the daily digest whose last digest is older
 // than before and who have unread notifications not yet mailed.
 func (s *Store) DigestDue(ctx context.Context, before int64) ([]*User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE notify_email = 'daily' AND digest_at < $1
+	rows, err := s.query(ctx, `SELECT `+userColumns+` FROM users WHERE notify_email = 'daily' AND digest_at < $1
 		AND status = 'approved' AND EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = users.id AND n.read_at = 0 AND n.emailed_at = 0)`, before)
 	if err != nil {
 		return nil, fmt.Errorf("store: digest due: %w", err)

@@ -18,7 +18,7 @@ type LoginFailures struct {
 // LoginFailuresFor returns the counters for key (zero when none).
 func (s *Store) LoginFailuresFor(ctx context.Context, key string) (LoginFailures, error) {
 	f := LoginFailures{Key: key}
-	err := s.db.QueryRowContext(ctx, `SELECT failures, last_failure, locked_until FROM login_failures WHERE key = $1`, key).
+	err := s.queryRow(ctx, `SELECT failures, last_failure, locked_until FROM login_failures WHERE key = $1`, key).
 		Scan(&f.Failures, &f.LastFailure, &f.LockedUntil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, nil

@@ -36,7 +36,7 @@ func (s *Store) Outbox(ctx context.Context, to string, limit int) ([]Mail, error
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, to_addr, subject, body, created_at, sent_at, error FROM outbox
+	rows, err := s.query(ctx, `SELECT id, to_addr, subject, body, created_at, sent_at, error FROM outbox
 		WHERE ($1 = '' OR to_addr = $1) ORDER BY id DESC LIMIT $2`, to, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)

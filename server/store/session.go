@@ -45,7 +45,7 @@ func scanSession(row interface{ Scan(...any) error }) (*Session, error) {
 
 // SessionByHash returns a session or ErrNotFound.
 func (s *Store) SessionByHash(ctx context.Context, idHash string) (*Session, error) {
-	ss, err := scanSession(s.db.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id_hash = $1`, idHash))
+	ss, err := scanSession(s.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id_hash = $1`, idHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -85,7 +85,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep strin
 
 // UserSessions lists a user's sessions, most recent first.
 func (s *Store) UserSessions(ctx context.Context, userID int64) ([]*Session, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = $1 ORDER BY last_seen DESC`, userID)
+	rows, err := s.query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = $1 ORDER BY last_seen DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: user sessions: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -39,6 +40,55 @@ type Store struct {
 	// concurrent posters manage about 120 posts/s. Queued on a mutex they
 	// take turns at once.
 	wmu sync.Mutex
+
+	cats categoryCache
+
+	stmts  sync.Map // query text → *sql.Stmt
+	nstmts atomic.Int32
+}
+
+// maxStatements bounds the statement cache; queries past it (there should
+// be none: queries are constants or IN lists of bounded length) run
+// unprepared.
+const maxStatements = 512
+
+// prepared returns the cached prepared statement for q, preparing it on
+// first use. Preparing is most of the cost of a small SQLite query (the
+// parser ran at 40% of a thread page's database time), and database/sql
+// re-prepares a cached statement on each pooled connection by itself.
+func (s *Store) prepared(ctx context.Context, q string) *sql.Stmt {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt)
+	}
+	if s.nstmts.Load() >= maxStatements {
+		return nil
+	}
+	st, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the unprepared call reports the error
+	}
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	s.nstmts.Add(1)
+	return st
+}
+
+// query runs a reading query through the statement cache.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.prepared(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.db.QueryContext(ctx, q, args...)
+}
+
+// queryRow runs a one-row query through the statement cache.
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.db.QueryRowContext(ctx, q, args...)
 }
 
 // lockWrites takes the write lock (SQLite only) and returns its release.
@@ -54,6 +104,9 @@ func (s *Store) lockWrites() func() {
 // exec runs one writing statement under the write lock.
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	defer s.lockWrites()()
+	if st := s.prepared(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return s.db.ExecContext(ctx, q, args...)
 }
 
@@ -61,7 +114,7 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 // RETURNING) under the write lock, scanning the row into dest.
 func (s *Store) insertReturning(ctx context.Context, q string, args []any, dest ...any) error {
 	defer s.lockWrites()()
-	return s.db.QueryRowContext(ctx, q, args...).Scan(dest...)
+	return s.queryRow(ctx, q, args...).Scan(dest...)
 }
 
 // SQLiteDSN returns the DSN for a SQLite database file, with the settings
@@ -108,8 +161,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database and its prepared statements.
+func (s *Store) Close() error {
+	s.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

@@ -40,7 +40,7 @@ func (s *Store) CreateToken(ctx context.Context, t *Token) error {
 // using it, or ErrNotFound.
 func (s *Store) PeekToken(ctx context.Context, hash, kind string, now int64) (*Token, error) {
 	var t Token
-	err := s.db.QueryRowContext(ctx, `SELECT hash, kind, COALESCE(user_id, 0), email, COALESCE(created_by, 0), created_at, expires_at, used_at
+	err := s.queryRow(ctx, `SELECT hash, kind, COALESCE(user_id, 0), email, COALESCE(created_by, 0), created_at, expires_at, used_at
 		FROM tokens WHERE hash = $1 AND kind = $2 AND used_at = 0 AND expires_at > $3`, hash, kind, now).
 		Scan(&t.Hash, &t.Kind, &t.UserID, &t.Email, &t.CreatedBy, &t.CreatedAt, &t.ExpiresAt, &t.UsedAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -73,7 +73,7 @@ func (s *Store) UseToken(ctx context.Context, hash, kind string, now int64) (*To
 // CountTokens counts valid tokens of a kind.
 func (s *Store) CountTokens(ctx context.Context, kind string, now int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tokens WHERE kind = $1 AND used_at = 0 AND expires_at > $2`, kind, now).Scan(&n)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM tokens WHERE kind = $1 AND used_at = 0 AND expires_at > $2`, kind, now).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count tokens: %w", err)
 	}
@@ -110,7 +110,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string, 
 // RecoveryCodesLeft counts a user's unused recovery codes.
 func (s *Store) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at = 0`, userID).Scan(&n)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at = 0`, userID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: recovery codes: %w", err)
 	}

@@ -184,7 +184,7 @@ func (s *Store) UsersByHandles(ctx context.Context, handles []string) ([]*User, 
 		return nil, nil
 	}
 	q, args := inList(`SELECT `+userColumns+` FROM users WHERE handle IN (%s)`, 1, stringsAny(handles))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: users by handle: %w", err)
 	}
@@ -214,7 +214,7 @@ func isUniqueViolation(err error) bool {
 
 // UserByID returns a user or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -226,7 +226,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 
 // UserByEmail returns a user by (lower-cased) e-mail or ErrNotFound.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, strings.ToLower(email)))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, strings.ToLower(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -294,7 +294,7 @@ func (s *Store) Users(ctx context.Context, f UserFilter) ([]*User, error) {
 	}
 	args = append(args, limit, f.Offset)
 	q += fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(args)-1, len(args))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
@@ -313,7 +313,7 @@ func (s *Store) Users(ctx context.Context, f UserFilter) ([]*User, error) {
 // CountUsers counts users with a status and role ("" for any).
 func (s *Store) CountUsers(ctx context.Context, status, role string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE ($1 = '' OR status = $1) AND ($2 = '' OR role = $2)`,
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE ($1 = '' OR status = $1) AND ($2 = '' OR role = $2)`,
 		status, role).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count users: %w", err)
@@ -401,7 +401,7 @@ type Group struct {
 
 // Groups lists all groups.
 func (s *Store) Groups(ctx context.Context) ([]Group, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, slug, name FROM groups ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT id, slug, name FROM groups ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: groups: %w", err)
 	}
@@ -432,7 +432,7 @@ func (s *Store) CreateGroup(ctx context.Context, slug, name string) (int64, erro
 
 // UserGroups returns the slugs of a user's groups.
 func (s *Store) UserGroups(ctx context.Context, userID int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT g.slug FROM groups g JOIN user_groups ug ON ug.group_id = g.id
+	rows, err := s.query(ctx, `SELECT g.slug FROM groups g JOIN user_groups ug ON ug.group_id = g.id
 		WHERE ug.user_id = $1 ORDER BY g.slug`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: user groups: %w", err)
@@ -466,7 +466,7 @@ func (s *Store) SetUserGroups(ctx context.Context, userID int64, groupIDs []int6
 
 // VetterCountries returns the countries a vetter is limited to (none: all).
 func (s *Store) VetterCountries(ctx context.Context, userID int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT country FROM vetter_countries WHERE user_id = $1 ORDER BY country`, userID)
+	rows, err := s.query(ctx, `SELECT country FROM vetter_countries WHERE user_id = $1 ORDER BY country`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: vetter countries: %w", err)
 	}

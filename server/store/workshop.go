@@ -63,6 +63,7 @@ func workshopGroups(slug string) (invited, registered string) {
 // by the invited; threads are started by staff (one per session) and
 // answered by those registered.
 func (s *Store) CreateWorkshop(ctx context.Context, w *Workshop) error {
+	defer s.forgetCategories()
 	return s.WithTx(ctx, func(tx *sql.Tx) error {
 		inv, reg := workshopGroups(w.Slug)
 		title := w.Texts["en"].Title
@@ -118,6 +119,7 @@ func (s *Store) CreateWorkshop(ctx context.Context, w *Workshop) error {
 // UpdateWorkshop saves a workshop's dates and texts; the community's names
 // follow the titles.
 func (s *Store) UpdateWorkshop(ctx context.Context, w *Workshop) error {
+	defer s.forgetCategories()
 	return s.WithTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE workshops SET starts_at = $1, ends_at = $2, summary_public = $3, summary_at = $4 WHERE id = $5`,
 			w.StartsAt, w.EndsAt, boolInt(w.SummaryPublic), w.SummaryAt, w.ID); err != nil {
@@ -164,7 +166,7 @@ func scanWorkshop(row interface{ Scan(...any) error }) (*Workshop, error) {
 // Workshops lists every workshop by start, with texts (not sessions or
 // material). Callers decide who sees which.
 func (s *Store) Workshops(ctx context.Context) ([]*Workshop, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+workshopColumns+` FROM workshops ORDER BY starts_at, id`)
+	rows, err := s.query(ctx, `SELECT `+workshopColumns+` FROM workshops ORDER BY starts_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: workshops: %w", err)
 	}
@@ -180,7 +182,7 @@ func (s *Store) Workshops(ctx context.Context) ([]*Workshop, error) {
 		byID[w.ID] = w
 	}
 	rows.Close()
-	rows, err = s.db.QueryContext(ctx, `SELECT workshop_id, lang, title, description, agenda, summary FROM workshop_texts`)
+	rows, err = s.query(ctx, `SELECT workshop_id, lang, title, description, agenda, summary FROM workshop_texts`)
 	if err != nil {
 		return nil, fmt.Errorf("store: workshop texts: %w", err)
 	}
@@ -214,7 +216,7 @@ func (s *Store) WorkshopBySlug(ctx context.Context, slug string) (*Workshop, err
 	if w == nil {
 		return nil, ErrNotFound
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, title, starts_at, thread_id FROM workshop_sessions WHERE workshop_id = $1 ORDER BY starts_at, id`, w.ID)
+	rows, err := s.query(ctx, `SELECT id, title, starts_at, thread_id FROM workshop_sessions WHERE workshop_id = $1 ORDER BY starts_at, id`, w.ID)
 	if err != nil {
 		return nil, fmt.Errorf("store: sessions: %w", err)
 	}
@@ -227,7 +229,7 @@ func (s *Store) WorkshopBySlug(ctx context.Context, slug string) (*Workshop, err
 		w.Sessions = append(w.Sessions, ss)
 	}
 	rows.Close()
-	rows, err = s.db.QueryContext(ctx, `SELECT id, title, url, sha256, name, size, mime FROM workshop_materials WHERE workshop_id = $1 ORDER BY id`, w.ID)
+	rows, err = s.query(ctx, `SELECT id, title, url, sha256, name, size, mime FROM workshop_materials WHERE workshop_id = $1 ORDER BY id`, w.ID)
 	if err != nil {
 		return nil, fmt.Errorf("store: materials: %w", err)
 	}
@@ -296,7 +298,7 @@ func (s *Store) RemoveFromGroup(ctx context.Context, userID, groupID int64) erro
 
 // GroupMembers lists the users of a group by name.
 func (s *Store) GroupMembers(ctx context.Context, groupID int64) ([]*User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (SELECT user_id FROM user_groups WHERE group_id = $1) ORDER BY full_name`, groupID)
+	rows, err := s.query(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (SELECT user_id FROM user_groups WHERE group_id = $1) ORDER BY full_name`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("store: group members: %w", err)
 	}
