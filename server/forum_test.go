@@ -428,6 +428,15 @@ func TestForumPostingFlow(t *testing.T) {
 		t.Error("the language filter does not filter")
 	}
 
+	// The member's data export holds what they wrote, deleted posts too;
+	// the directory shows handles to mention.
+	if _, data, _ := v.c.get("/en/account/data.json"); !strings.Contains(data, "We use a hardware write blocker.") || !strings.Contains(data, `"Deleted": true`) {
+		t.Error("the data export lacks the member's posts")
+	}
+	if _, body, _ := e.c.get("/en/experts/"); !strings.Contains(body, "@"+mod.handle) {
+		t.Error("the directory does not show handles")
+	}
+
 	// Bookmarks list only what the member may still read.
 	e.send("/en/forum/p/"+firstPost+"/bookmark", nil)
 	if _, body, _ := e.c.get("/en/forum/bookmarks"); !strings.Contains(body, "Triage of seized devices") {

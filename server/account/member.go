@@ -211,15 +211,22 @@ func (h *Handler) Data(w http.ResponseWriter, r *http.Request) {
 		Action, Detail string
 		IP             string
 	}
+	posts, err := h.Store.PostsByAuthor(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, lang, err)
+		return
+	}
 	out := struct {
 		Email, FullName, Organisation, Country, Function, Justification string
 		Expertise, Languages, Groups                                    []string
 		Role, Status, StatusReason                                      string
 		ListedInDirectory, TwoFactor                                    bool
 		CreatedAt, VerifiedAt, DecidedAt, DeletionRequestedAt           int64
+		Handle, ForumMail                                               string
 		Sessions                                                        []sessionOut
 		SecurityEvents                                                  []eventOut
-	}{Email: u.Email, FullName: u.FullName, Organisation: u.Organisation, Country: u.Country, Function: u.Function,
+		ForumPosts                                                      []store.AuthoredPost
+	}{Handle: u.Handle, ForumMail: u.NotifyEmail, ForumPosts: posts, Email: u.Email, FullName: u.FullName, Organisation: u.Organisation, Country: u.Country, Function: u.Function,
 		Justification: u.Justification, Expertise: u.Expertise, Languages: u.Languages, Groups: u.Groups, Role: u.Role,
 		Status: u.Status, StatusReason: u.StatusReason, ListedInDirectory: u.Listed, TwoFactor: u.TOTPSecret != "",
 		CreatedAt: u.CreatedAt, VerifiedAt: u.VerifiedAt, DecidedAt: u.DecidedAt, DeletionRequestedAt: u.DeletionAt}

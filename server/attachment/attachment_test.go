@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/zlib"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -12,9 +15,12 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Check is given the content only: a file's name and declared type can
@@ -649,16 +655,391 @@ func FuzzCheck(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Add(odtWithThumbnail(f))
+	f.Add(docxWithThumbnail(f))
+	f.Add([]byte("BMI,age\n22.5,40\n"))
+	f.Add(bmpBytes)
+	accepted := func(t *testing.T, b []byte) bool {
 		kind, mime, err := Check(b)
 		if err != nil {
-			return
+			return false
 		}
 		if _, ok := mimeTypes[kind]; !ok || mime != mimeTypes[kind] {
 			t.Fatalf("accepted as %q, %q", kind, mime)
 		}
-		if ct := http.DetectContentType(b); strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "video/") {
+		// Browsers take any "BM" for a BMP, but a BMP header has NUL
+		// bytes (see bmp), and no accepted text has one.
+		ct := http.DetectContentType(b)
+		if ct == "image/bmp" && bytes.IndexByte(b, 0) < 0 {
+			return true
+		}
+		if strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "video/") {
 			t.Fatalf("accepted as %s but sniffs as %s", kind, ct)
 		}
+		return true
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ok := accepted(t, b)
+		c, err := Clean(b)
+		switch {
+		case err != nil:
+			return
+		case ok && (len(c) != len(b) || len(b) > 0 && &c[0] != &b[0]):
+			t.Fatalf("Clean changed a file Check accepts")
+		}
+		accepted(t, c)
 	})
+}
+
+// A BMP of one pixel, as image editors write it.
+var bmpBytes = []byte("BM\x3a\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00" +
+	"\x28\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00\x18\x00\x00\x00\x00\x00\x04\x00\x00\x00" +
+	"\x13\x0b\x00\x00\x13\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\xff\x00")
+
+func TestCheckBMP(t *testing.T) {
+	// The texts are what browsers sniff as BMPs; Check does not.
+	for _, text := range []string{"BMI,age\n22.5,40\n", "BM is a band\n"} {
+		if ct := http.DetectContentType([]byte(text)); ct != "image/bmp" {
+			t.Fatalf("%q sniffs as %s, not image/bmp: the test no longer tests anything", text, ct)
+		}
+	}
+	run(t, []verdict{
+		{"BMI header", []byte("BMI,age\n22.5,40\n"), CSV, nil},
+		{"BM text", []byte("BM is a band\n"), TXT, nil},
+		{"BMP", bmpBytes, "", ErrImage},
+		{"BMP with reserved bytes set", append(append([]byte(nil), bmpBytes[:6]...), append([]byte("\x01\x00\x00\x00"), bmpBytes[10:]...)...), "", ErrUnsupported},
+		{"BMP with an unknown header size", append(append([]byte(nil), bmpBytes[:14]...), append([]byte("\x41\x00\x00\x00"), bmpBytes[18:]...)...), "", ErrUnsupported},
+		{"BMP cut short", bmpBytes[:25], "", ErrUnsupported},
+		{"BMP in a DOCX part", docx(t, zipEntry{name: "word/notes.dat", data: string(bmpBytes)}), "", ErrImage},
+		{"CSV starting BM in a DOCX part", docx(t, zipEntry{name: "word/notes.txt", data: "BMI,age\n22.5,40\n"}), DOCX, nil},
+	})
+}
+
+// Thumbnails.
+
+var jpegBytes = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")
+
+const (
+	odtThumbnailEntry = `<manifest:file-entry manifest:full-path="Thumbnails/thumbnail.png" manifest:media-type="image/png"/>`
+	thumbnailRel      = `<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail" Target="docProps/thumbnail.jpeg"/>`
+	thumbnailOverride = `<Override PartName="/docProps/thumbnail.jpeg" ContentType="image/jpeg"/>`
+)
+
+// odtWithThumbnail is an ODT as LibreOffice writes it, with a thumbnail
+// stored uncompressed, its folder, and both in the manifest, and extra
+// entries.
+func odtWithThumbnail(t testing.TB, extra ...zipEntry) []byte {
+	entries := odtEntries(odtMIME, odtParagraph)
+	manifest := &entries[len(entries)-1]
+	manifest.data = strings.Replace(manifest.data, `<manifest:file-entry manifest:full-path="content.xml"`,
+		"\n "+`<manifest:file-entry manifest:full-path="Thumbnails/" manifest:media-type=""/>`+"\n "+odtThumbnailEntry+"\n "+`<manifest:file-entry manifest:full-path="content.xml"`, 1)
+	entries = append(entries[:4], append([]zipEntry{
+		{name: "Thumbnails/", stored: true},
+		{name: "Thumbnails/thumbnail.png", data: string(pngBytes), stored: true},
+	}, entries[4:]...)...)
+	return zipFile(t, append(entries, extra...)...)
+}
+
+// docxWithThumbnail is a DOCX with docProps/thumbnail.jpeg, its
+// relationship and its content type, and extra entries; rel replaces the
+// thumbnail relationship when given.
+func docxWithThumbnail(t testing.TB, extra ...zipEntry) []byte {
+	entries := docxEntries(paragraph)
+	entries[0].data = strings.Replace(entries[0].data, `<Default Extension="xml"`, `<Default Extension="jpeg" ContentType="image/jpeg"/><Default Extension="xml"`, 1)
+	entries[0].data = strings.Replace(entries[0].data, `</Types>`, thumbnailOverride+`</Types>`, 1)
+	entries[1].data = strings.Replace(entries[1].data, `</Relationships>`, thumbnailRel+`</Relationships>`, 1)
+	entries = append(entries, zipEntry{name: "docProps/thumbnail.jpeg", data: string(jpegBytes)})
+	return zipFile(t, append(entries, extra...)...)
+}
+
+// entries returns the entries of a zip by name, in order, with their
+// content.
+func entries(t *testing.T, b []byte) ([]string, map[string]string) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	data := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		names = append(names, f.Name)
+		data[f.Name] = string(d)
+	}
+	return names, data
+}
+
+// saveStored saves content and returns what was stored, after checking
+// that it is what Saved describes.
+func saveStored(t *testing.T, content []byte) (Saved, []byte) {
+	t.Helper()
+	s := &Store{Dir: t.TempDir()}
+	saved, err := s.Save(bytes.NewReader(content), Limits{})
+	if err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	f, err := s.Open(saved.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stored, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(stored); hex.EncodeToString(sum[:]) != saved.SHA256 || int64(len(stored)) != saved.Size {
+		t.Errorf("stored %d bytes with SHA-256 %x, described as %+v", len(stored), sum, saved)
+	}
+	kind, mime, err := Check(stored)
+	if err != nil || kind != saved.Kind || mime != saved.MIME {
+		t.Errorf("Check of the stored file = %q, %q, %v; saved as %+v", kind, mime, err, saved)
+	}
+	return saved, stored
+}
+
+// sameEntries fails unless the entries of got are those of want, in
+// order and with the same content, but for those named in changed.
+func sameEntries(t *testing.T, got, want []byte, changed ...string) {
+	t.Helper()
+	gotNames, gotData := entries(t, got)
+	wantNames, wantData := entries(t, want)
+	if len(gotNames) != len(wantNames) {
+		t.Fatalf("entries %q, want %q", gotNames, wantNames)
+	}
+	for i, name := range wantNames {
+		if gotNames[i] != name {
+			t.Fatalf("entries %q, want %q", gotNames, wantNames)
+		}
+		if gotData[name] != wantData[name] && !slices.Contains(changed, name) {
+			t.Errorf("%s changed:\n%s\nwas:\n%s", name, gotData[name], wantData[name])
+		}
+	}
+}
+
+func TestSaveRemovesODTThumbnail(t *testing.T) {
+	content := odtWithThumbnail(t)
+	if _, _, err := Check(content); !errors.Is(err, ErrImage) {
+		t.Fatalf("Check = %v, want ErrImage: the thumbnail is refused unless Save removes it", err)
+	}
+	saved, stored := saveStored(t, content)
+	if saved.Kind != ODT {
+		t.Fatalf("saved as %+v", saved)
+	}
+	names, data := entries(t, stored)
+	for _, name := range names {
+		if strings.HasPrefix(strings.ToLower(name), "thumbnails") {
+			t.Errorf("stored entry %q", name)
+		}
+	}
+	manifest := data["META-INF/manifest.xml"]
+	if strings.Contains(strings.ToLower(manifest), "thumbnail") || !strings.Contains(manifest, `manifest:full-path="content.xml"`) {
+		t.Errorf("manifest:\n%s", manifest)
+	}
+	want := strings.Replace(odtEntries(odtMIME, odtParagraph)[6].data, `<manifest:file-entry manifest:full-path="content.xml"`, "\n "+`<manifest:file-entry manifest:full-path="content.xml"`, 1)
+	if manifest != want {
+		t.Errorf("manifest:\n%s\nwant:\n%s", manifest, want)
+	}
+	// The mimetype entry is first, stored, with its size in its header
+	// and no extra field, so that its content is at offset 38.
+	if names[0] != "mimetype" || string(stored[30:38+len(odtMIME)]) != "mimetype"+odtMIME {
+		t.Errorf("stored file starts %q", stored[:min(len(stored), 80)])
+	}
+	u16 := func(at int) uint16 { return uint16(stored[at]) | uint16(stored[at+1])<<8 }
+	if method, flags, extra := u16(8), u16(6), u16(28); method != zip.Store || flags&0x8 != 0 || extra != 0 {
+		t.Errorf("mimetype entry with method %d, flags %#x, %d bytes of extra fields", method, flags, extra)
+	}
+	sameEntries(t, stored, odt(t), "META-INF/manifest.xml")
+}
+
+func TestSaveRemovesDOCXThumbnail(t *testing.T) {
+	content := docxWithThumbnail(t)
+	if _, _, err := Check(content); !errors.Is(err, ErrImage) {
+		t.Fatalf("Check = %v, want ErrImage: the thumbnail is refused unless Save removes it", err)
+	}
+	saved, stored := saveStored(t, content)
+	if saved.Kind != DOCX {
+		t.Fatalf("saved as %+v", saved)
+	}
+	names, data := entries(t, stored)
+	if slices.ContainsFunc(names, func(n string) bool { return strings.Contains(strings.ToLower(n), "thumbnail") }) {
+		t.Errorf("stored entries %q", names)
+	}
+	// What remains is what Word writes without a thumbnail.
+	plain := docxEntries(paragraph)
+	if got, want := data["_rels/.rels"], plain[1].data; got != want {
+		t.Errorf("_rels/.rels:\n%s\nwant:\n%s", got, want)
+	}
+	if got, want := data["[Content_Types].xml"], plain[0].data; got != want {
+		t.Errorf("[Content_Types].xml:\n%s\nwant:\n%s", got, want)
+	}
+	sameEntries(t, stored, docx(t))
+}
+
+func TestSaveRemovesThumbnailOnly(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	mediaRel := strings.Replace(thumbnailRel, "docProps/thumbnail.jpeg", "word/media/x.png", 1)
+	for _, c := range []struct {
+		name    string
+		content []byte
+		err     error
+	}{
+		{"ODT with a picture too", odtWithThumbnail(t, zipEntry{name: "Pictures/x.png", data: string(pngBytes)}), ErrImage},
+		{"ODT with a picture in the manifest too", odtWithThumbnail(t, zipEntry{name: "notes.xml", data: `<a/>`}, zipEntry{name: "x.dat", data: string(jpegBytes)}), ErrImage},
+		{"ODT with another file among the thumbnails", odtWithThumbnail(t, zipEntry{name: "Thumbnails/other.txt", data: notes}), ErrImage},
+		{"ODT with a picture in the zip comment", func() []byte {
+			b := odtWithThumbnail(t)
+			zr, _ := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+			var out bytes.Buffer
+			w := zip.NewWriter(&out)
+			for _, f := range zr.File {
+				w.Copy(f)
+			}
+			w.SetComment(string(pngBytes[:8]) + "IHDR")
+			w.Close()
+			return out.Bytes()
+		}(), ErrImage},
+		{"ODT with a picture between entries", func() []byte {
+			b := odtWithThumbnail(t)
+			zr, _ := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+			var out bytes.Buffer
+			w := zip.NewWriter(&out)
+			for _, f := range zr.File {
+				if f.Name != "meta.xml" {
+					w.Copy(f)
+					continue
+				}
+				// The picture follows the entry's data, which its header
+				// says ends before it.
+				r, _ := f.OpenRaw()
+				raw, _ := io.ReadAll(r)
+				fh := f.FileHeader
+				fh.Flags &^= 0x8
+				fw, _ := w.CreateRaw(&fh)
+				fw.Write(append(raw, pngBytes...))
+			}
+			w.Close()
+			return out.Bytes()
+		}(), ErrImage},
+		{"ODT whose manifest is a zip bomb", func() []byte {
+			b := odtWithThumbnail(t)
+			zr, _ := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+			var out bytes.Buffer
+			w := zip.NewWriter(&out)
+			for _, f := range zr.File {
+				if f.Name == "META-INF/manifest.xml" {
+					raw := zeros(5)
+					fw, _ := w.CreateRaw(&zip.FileHeader{Name: f.Name, Method: zip.Deflate, CompressedSize64: uint64(len(raw)), UncompressedSize64: 1000, CRC32: 1})
+					fw.Write(raw)
+					continue
+				}
+				w.Copy(f)
+			}
+			w.Close()
+			return out.Bytes()
+		}(), ErrTooLarge},
+		{"ODT with a malformed manifest", func() []byte {
+			entries := odtEntries(odtMIME, odtParagraph)
+			entries[6].data = odtThumbnailEntry
+			return zipFile(t, append(entries, zipEntry{name: "Thumbnails/thumbnail.png", data: string(pngBytes)})...)
+		}(), ErrUnsupported},
+		{"ODT spreadsheet", zipFile(t, append(odtEntries("application/vnd.oasis.opendocument.spreadsheet", odtParagraph), zipEntry{name: "Thumbnails/thumbnail.png", data: string(pngBytes)})...), ErrImage},
+		{"DOCX with a picture too", docxWithThumbnail(t, zipEntry{name: "word/media/image1.png", data: string(pngBytes)}), ErrImage},
+		{"DOCX with only a thumbnail relationship to word/media", zipFile(t, func() []zipEntry {
+			e := docxEntries(paragraph)
+			e[1].data = strings.Replace(e[1].data, `</Relationships>`, mediaRel+`</Relationships>`, 1)
+			return append(e, zipEntry{name: "word/media/x.png", data: string(pngBytes)})
+		}()...), ErrImage},
+		{"DOCX with a thumbnail and a thumbnail relationship to word/media", zipFile(t, func() []zipEntry {
+			e := docxEntries(paragraph)
+			e[1].data = strings.Replace(e[1].data, `</Relationships>`, thumbnailRel+strings.Replace(mediaRel, "rId9", "rId10", 1)+`</Relationships>`, 1)
+			return append(e, zipEntry{name: "docProps/thumbnail.jpeg", data: string(jpegBytes)}, zipEntry{name: "word/media/x.png", data: string(pngBytes)})
+		}()...), ErrImage},
+		{"DOCX with an external thumbnail", zipFile(t, func() []zipEntry {
+			e := docxEntries(paragraph)
+			e[1].data = strings.Replace(e[1].data, `</Relationships>`, strings.Replace(thumbnailRel, "/>", ` TargetMode="External"/>`, 1)+`</Relationships>`, 1)
+			return append(e, zipEntry{name: "docProps/thumbnail.jpeg", data: string(jpegBytes)})
+		}()...), ErrImage},
+		{"DOCX with a picture type that a part uses", docxWithThumbnail(t, zipEntry{name: "word/a.jpeg", data: "x"}), ErrImage},
+		{"DOCX with macros", docxWithThumbnail(t, zipEntry{name: "word/vbaProject.bin", data: "\x00macro"}), ErrActiveContent},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := s.Save(bytes.NewReader(c.content), Limits{}); !errors.Is(err, c.err) {
+				t.Fatalf("Save = %v, want %v", err, c.err)
+			}
+		})
+	}
+	if got := files(t, s.Dir); len(got) != 0 {
+		t.Fatalf("a refused file left %v", got)
+	}
+}
+
+func TestCleanLeavesOtherFilesAlone(t *testing.T) {
+	for name, content := range map[string][]byte{
+		"text": []byte(notes), "PDF": textPDF(pageText), "ODT": odt(t), "DOCX": docx(t), "PNG": pngBytes,
+		"thumbnail alone": zipFile(t, zipEntry{name: "Thumbnails/thumbnail.png", data: string(pngBytes)}),
+		"not a zip":       []byte("PK\x03\x04 and no more"),
+	} {
+		got, err := Clean(content)
+		if err != nil || len(got) != len(content) || &got[0] != &content[0] {
+			t.Errorf("%s: Clean = %d bytes, %v; want the same slice", name, len(got), err)
+		}
+	}
+	// A picture type declared in [Content_Types].xml and not used is kept
+	// when there is no thumbnail: Check accepts it, and Clean edits
+	// nothing then.
+	b := docxWithTypes(t, `<Default Extension="png" ContentType="image/png"/>`)
+	if got, err := Clean(b); err != nil || !bytes.Equal(got, b) {
+		t.Errorf("Clean = %v", err)
+	}
+}
+
+// TestSaveLibreOffice saves documents LibreOffice writes, when it is
+// installed: an ODT with its thumbnail, and a DOCX.
+func TestSaveLibreOffice(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil || testing.Short() {
+		t.Skip("needs LibreOffice (soffice), and is slow")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(src, []byte(notes+"\nSecond line, with a comma.\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, format := range []string{"odt", "docx:MS Word 2007 XML"} {
+		cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+			"--convert-to", format, "--outdir", dir, src)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("soffice --convert-to %s: %v\n%s", format, err, out)
+		}
+	}
+	for _, c := range []struct {
+		file string
+		kind Kind
+	}{{"notes.odt", ODT}, {"notes.docx", DOCX}} {
+		content, err := os.ReadFile(filepath.Join(dir, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved, stored := saveStored(t, content)
+		names, data := entries(t, stored)
+		if saved.Kind != c.kind || slices.ContainsFunc(names, func(n string) bool { return strings.Contains(strings.ToLower(n), "thumbnail") }) {
+			t.Errorf("%s saved as %+v, with entries %q", c.file, saved, names)
+		}
+		if !strings.Contains(data["content.xml"]+data["word/document.xml"], "hotline cooperation") {
+			t.Errorf("%s: the text is gone", c.file)
+		}
+		t.Logf("%s: %d bytes uploaded, %d stored, entries %q", c.file, len(content), len(stored), names)
+	}
 }

@@ -489,6 +489,37 @@ func (s *Store) Posts(ctx context.Context, threadID int64, f PostFilter) ([]*Pos
 	return out, total, arows.Err()
 }
 
+// AuthoredPost is one of a member's posts, for their data export.
+type AuthoredPost struct {
+	ID, ThreadID        int64
+	Thread              string
+	Seq                 int
+	Lang, Body          string
+	CreatedAt, EditedAt int64
+	Deleted, Hidden     bool
+}
+
+// PostsByAuthor lists everything a member wrote in the forum, oldest first.
+func (s *Store) PostsByAuthor(ctx context.Context, userID int64) ([]AuthoredPost, error) {
+	rows, err := s.query(ctx, `SELECT p.id, p.thread_id, t.title, p.seq, p.lang, p.body, p.created_at, p.edited_at, p.deleted_at, p.hidden_at
+		FROM forum_posts p JOIN forum_threads t ON t.id = p.thread_id WHERE p.author_id = $1 ORDER BY p.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: posts by author: %w", err)
+	}
+	defer rows.Close()
+	var out []AuthoredPost
+	for rows.Next() {
+		var a AuthoredPost
+		var deleted, hidden int64
+		if err := rows.Scan(&a.ID, &a.ThreadID, &a.Thread, &a.Seq, &a.Lang, &a.Body, &a.CreatedAt, &a.EditedAt, &deleted, &hidden); err != nil {
+			return nil, fmt.Errorf("store: posts by author: %w", err)
+		}
+		a.Deleted, a.Hidden = deleted != 0, hidden != 0
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // PostOffset is how many posts of the thread come before seq (with the
 // language filter), to find the page a post is on.
 func (s *Store) PostOffset(ctx context.Context, threadID int64, seq int, lang string) (int, error) {
