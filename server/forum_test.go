@@ -859,3 +859,58 @@ func forumForm(body string, kv ...string) url.Values {
 	}
 	return form
 }
+
+// TestForumLimitsAndCategoryForm: the posting limits answer with a clear
+// message and keep the text; a community needs a name and a description
+// in every site language; moderators create and order communities.
+func TestForumLimitsAndCategoryForm(t *testing.T) {
+	f := newForumFixture(t)
+	e, mod := f.users["expert"], f.users["moderator"]
+	f.as.forum.Limits.PostsPerMinute = 2
+	path := "/en/forum/t/" + id(f.threads["open"].ID) + "/reply"
+	for i := range 2 {
+		if st, _, _ := e.send(path, forumForm(fmt.Sprintf("post %d", i))); st != http.StatusSeeOther {
+			t.Fatalf("post %d: %d", i, st)
+		}
+	}
+	st, body, _ := e.send(path, forumForm("third post kept"))
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "2 times a minute") || !strings.Contains(body, "third post kept") {
+		t.Errorf("rate limit: %d", st)
+	}
+	f.as.now = f.as.now.Add(61 * time.Second)
+	long := strings.Repeat("x", f.as.forum.Limits.PostBytes+1)
+	if st, body, _ := e.send(path, forumForm(long)); st != http.StatusUnprocessableEntity || !strings.Contains(body, "at most 64 KB") {
+		t.Errorf("size limit: %d", st)
+	}
+
+	form := url.Values{"slug": {"training"}, "audience_read": {"experts"}, "audience_start": {"experts"}, "audience_reply": {"experts"}}
+	for _, l := range f.as.deps.Site.Codes() {
+		form.Set("name_"+l, "Training "+l)
+		if l != "ru" {
+			form.Set("description_"+l, "Courses "+l)
+		}
+	}
+	if st, body, _ := mod.send("/en/staff/categories", form); st != 422 || !strings.Contains(body, "every language") {
+		t.Errorf("category without a Russian description: %d", st)
+	}
+	form.Set("description_ru", "Курсы")
+	if st, _, _ := mod.send("/en/staff/categories", form); st != http.StatusSeeOther {
+		t.Fatalf("category: %d", st)
+	}
+	if st, _, _ := e.send("/en/staff/categories", form); st != 404 {
+		t.Errorf("expert creating a category: %d", st)
+	}
+	cats, _ := f.as.deps.Store.Categories(context.Background())
+	last := cats[len(cats)-1]
+	if last.Slug != "training" || last.Texts["ru"].Description != "Курсы" {
+		t.Fatalf("saved category: %+v", last)
+	}
+	mod.send("/en/staff/categories/"+id(last.ID)+"/move", url.Values{"dir": {"up"}})
+	cats, _ = f.as.deps.Store.Categories(context.Background())
+	if cats[len(cats)-2].Slug != "training" {
+		t.Error("moving up did not change the order")
+	}
+	if _, body, _ := e.c.get("/ru/forum/"); !strings.Contains(body, "Курсы") {
+		t.Error("the Russian description is not shown")
+	}
+}

@@ -351,6 +351,8 @@ func TestCheckODT(t *testing.T) {
 	run(t, []verdict{
 		{"text", odt(t), ODT, nil},
 		{"picture in Pictures", odt(t, zipEntry{name: "Pictures/1.png", data: string(pngBytes)}), "", ErrImage},
+		// Check refuses a thumbnail; Save removes it first (see
+		// TestSaveRemovesODTThumbnail).
 		{"thumbnail", odt(t, zipEntry{name: "Thumbnails/thumbnail.png", data: string(pngBytes)}), "", ErrImage},
 		{"PNG named .txt", odt(t, zipEntry{name: "notes.txt", data: string(pngBytes)}), "", ErrImage},
 		{"linked picture", zipFile(t, odtEntries(odtMIME, odtParagraph+`<draw:frame><draw:image xlink:href="https://example.org/a.png"/></draw:frame>`)...), "", ErrImage},
@@ -644,8 +646,10 @@ func TestOpenRefusesBadNames(t *testing.T) {
 	}
 }
 
-// FuzzCheck checks that Check never panics, and that what it accepts is
-// one of the five kinds and is not sniffed as an image or a video.
+// FuzzCheck checks that Check and Clean never panic, that what Check
+// accepts (as it is, or after Clean) is one of the five kinds and is not
+// sniffed as an image or a video (but for the "BM" of a text), and that
+// Clean leaves a file Check accepts as it is.
 func FuzzCheck(f *testing.F) {
 	for _, seed := range [][]byte{
 		[]byte(notes), []byte("a,b\n1,2\n"), []byte("a;b\n1;2\n"), textPDF(pageText), pngBytes,
@@ -883,6 +887,26 @@ func TestSaveRemovesDOCXThumbnail(t *testing.T) {
 		t.Errorf("[Content_Types].xml:\n%s\nwant:\n%s", got, want)
 	}
 	sameEntries(t, stored, docx(t))
+
+	// Word writes an EMF thumbnail, and the target may start with /.
+	b := docxWithThumbnailAs(t, "emf", "image/x-emf", "/docProps/thumbnail.emf")
+	if _, _, err := Check(b); !errors.Is(err, ErrImage) {
+		t.Fatalf("Check = %v, want ErrImage", err)
+	}
+	if saved, stored := saveStored(t, b); saved.Kind != DOCX {
+		t.Fatalf("saved as %+v", saved)
+	} else {
+		sameEntries(t, stored, docx(t))
+	}
+}
+
+// docxWithThumbnailAs is docxWithThumbnail with another kind of picture
+// and relationship target.
+func docxWithThumbnailAs(t testing.TB, ext, contentType, target string) []byte {
+	entries := docxEntries(paragraph)
+	entries[0].data = strings.Replace(entries[0].data, `<Default Extension="xml"`, `<Default Extension="`+ext+`" ContentType="`+contentType+`"/><Default Extension="xml"`, 1)
+	entries[1].data = strings.Replace(entries[1].data, `</Relationships>`, strings.Replace(thumbnailRel, `"docProps/thumbnail.jpeg"`, `"`+target+`"`, 1)+`</Relationships>`, 1)
+	return zipFile(t, append(entries, zipEntry{name: "docProps/thumbnail." + ext, data: "\x01\x00\x00\x00" + strings.Repeat("\x00", 36) + " EMF"})...)
 }
 
 func TestSaveRemovesThumbnailOnly(t *testing.T) {
@@ -949,7 +973,7 @@ func TestSaveRemovesThumbnailOnly(t *testing.T) {
 		}(), ErrTooLarge},
 		{"ODT with a malformed manifest", func() []byte {
 			entries := odtEntries(odtMIME, odtParagraph)
-			entries[6].data = odtThumbnailEntry
+			entries[6].data = strings.Replace(entries[6].data, `<manifest:file-entry manifest:full-path="content.xml"`, odtThumbnailEntry+`</manifest:file-entry><manifest:file-entry manifest:full-path="content.xml"`, 1)
 			return zipFile(t, append(entries, zipEntry{name: "Thumbnails/thumbnail.png", data: string(pngBytes)})...)
 		}(), ErrUnsupported},
 		{"ODT spreadsheet", zipFile(t, append(odtEntries("application/vnd.oasis.opendocument.spreadsheet", odtParagraph), zipEntry{name: "Thumbnails/thumbnail.png", data: string(pngBytes)})...), ErrImage},
@@ -1041,5 +1065,24 @@ func TestSaveLibreOffice(t *testing.T) {
 			t.Errorf("%s: the text is gone", c.file)
 		}
 		t.Logf("%s: %d bytes uploaded, %d stored, entries %q", c.file, len(content), len(stored), names)
+
+		// LibreOffice still reads the file stored.
+		out := filepath.Join(dir, "stored")
+		if err := os.MkdirAll(out, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		kept := filepath.Join(out, c.file)
+		if err := os.WriteFile(kept, stored, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+			"--convert-to", "txt:Text (encoded):UTF8", "--outdir", out, kept)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("soffice --convert-to txt %s: %v\n%s", c.file, err, msg)
+		}
+		text, err := os.ReadFile(strings.TrimSuffix(kept, filepath.Ext(kept)) + ".txt")
+		if err != nil || !strings.Contains(string(text), notes) {
+			t.Errorf("LibreOffice reads the stored %s as %q, %v", c.file, text, err)
+		}
 	}
 }

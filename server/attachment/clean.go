@@ -54,9 +54,12 @@ const maxEditedPart = 4 << 20
 // Clean removes nothing else, and does not judge what remains: a picture
 // anywhere else, or a thumbnail relationship that leads elsewhere than
 // docProps, is left for Check to refuse, and the result must be given to
-// Check, as Save does. Clean returns an error (wrapping a sentinel) only
-// when a part it must edit cannot be read within the limits Check keeps,
-// or when the bytes it would drop hide a picture.
+// Check, as Save does. Clean returns an error (wrapping a sentinel, like
+// Check's) only when it cannot do its work: when a part it must edit
+// cannot be unpacked within the limits Check keeps (a zip bomb, a damaged
+// or encrypted part) or is not well-formed XML, or when the bytes it
+// would drop hide a picture. A file it cannot make sense of otherwise is
+// returned as it is, for Check to refuse.
 func Clean(content []byte) ([]byte, error) {
 	if !bytes.HasPrefix(content, []byte("PK\x03\x04")) {
 		return content, nil

@@ -96,7 +96,9 @@ var imageSignatures = []signature{
 // pixels, then the size of the DIB header, which names its version: 12
 // (Windows 2.x and OS/2 1.x), 16 to 64 (OS/2 2.x, which may cut its header
 // short; 40, 52, 56 and 64 are also the Windows 3.x to V3 sizes), 108
-// (V4) or 124 (V5). Browsers decode no other header size.
+// (V4) or 124 (V5): the sizes BMP decoders accept (Firefox's accepts
+// exactly these), which is why all of 16 to 64 count, not only the sizes
+// of the usual header versions.
 //
 // Two letters are not enough: a CSV whose first column is "BMI" or a note
 // that starts "BMW" is not a picture. The test costs nothing in safety,

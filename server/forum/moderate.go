@@ -223,17 +223,20 @@ func (h *Handler) SaveCategory(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, lang := range h.Site.Codes() {
-		name := strings.TrimSpace(r.PostFormValue("name_" + lang))
-		if name != "" {
-			c.Texts[lang] = store.CategoryText{Name: name, Description: strings.TrimSpace(r.PostFormValue("description_" + lang))}
+		name, desc := strings.TrimSpace(r.PostFormValue("name_"+lang)), strings.TrimSpace(r.PostFormValue("description_"+lang))
+		if name != "" || desc != "" {
+			c.Texts[lang] = store.CategoryText{Name: name, Description: desc}
 		}
 	}
 	errKey := ""
-	switch {
-	case !slugPattern.MatchString(c.Slug):
+	if !slugPattern.MatchString(c.Slug) {
 		errKey = "forumErrSlug"
-	case c.Texts[h.Site.Default].Name == "":
-		errKey = "forumErrCategoryName"
+	}
+	// Every language is equal: a community is named and described in each.
+	for _, lang := range h.Site.Codes() {
+		if t := c.Texts[lang]; t.Name == "" || t.Description == "" {
+			errKey = "forumErrCategoryName"
+		}
 	}
 	for access, a := range c.Audience {
 		if a == store.AudienceGroups && len(c.Groups[access]) == 0 {
