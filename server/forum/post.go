@@ -15,18 +15,33 @@ import (
 	"github.com/polis-portal/polis/server/store"
 )
 
-// EditShow shows the form that edits a post (its author, or staff).
-func (h *Handler) EditShow(w http.ResponseWriter, r *http.Request) {
+// postFor starts a handler about the {id} post: the viewer must be an
+// expert who may read it and, when allowed is given, may do what it
+// checks; otherwise the answer (login, or 404) has been written.
+func (h *Handler) postFor(w http.ResponseWriter, r *http.Request, allowed func(postView) bool) (*viewer, *store.Post, *store.Thread, bool) {
 	v, ok := h.enter(w, r, account.LevelExpert)
 	if !ok {
-		return
+		return nil, nil, nil, false
 	}
 	p, t, _, ok := h.post(w, r, v)
 	if !ok {
-		return
+		return nil, nil, nil, false
 	}
-	if !h.viewPost(v, t, p, 0, false).CanEdit {
+	if allowed != nil && !allowed(h.viewPost(v, t, p, 0, false)) {
 		h.Gate.NotFound(w, r, v.lang)
+		return nil, nil, nil, false
+	}
+	return v, p, t, true
+}
+
+func canEdit(pv postView) bool   { return pv.CanEdit }
+func canDelete(pv postView) bool { return pv.CanDelete }
+func canFlag(pv postView) bool   { return pv.CanFlag }
+
+// EditShow shows the form that edits a post (its author, or staff).
+func (h *Handler) EditShow(w http.ResponseWriter, r *http.Request) {
+	v, p, t, ok := h.postFor(w, r, canEdit)
+	if !ok {
 		return
 	}
 	c := h.newCompose(postPath(v.lang, p.ID)+"/edit", v.lang)
@@ -46,16 +61,8 @@ func (h *Handler) showEdit(w http.ResponseWriter, r *http.Request, v *viewer, t 
 
 // Edit saves a post's new text; the previous text is kept in its history.
 func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.enter(w, r, account.LevelExpert)
+	v, p, t, ok := h.postFor(w, r, canEdit)
 	if !ok {
-		return
-	}
-	p, t, _, ok := h.post(w, r, v)
-	if !ok {
-		return
-	}
-	if !h.viewPost(v, t, p, 0, false).CanEdit {
-		h.Gate.NotFound(w, r, v.lang)
 		return
 	}
 	c := h.newCompose(postPath(v.lang, p.ID)+"/edit", v.lang)
@@ -96,11 +103,7 @@ func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 
 // History shows a post's earlier versions to its author and to staff.
 func (h *Handler) History(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.enter(w, r, account.LevelExpert)
-	if !ok {
-		return
-	}
-	p, t, _, ok := h.post(w, r, v)
+	v, p, t, ok := h.postFor(w, r, nil)
 	if !ok {
 		return
 	}
@@ -124,16 +127,8 @@ func (h *Handler) History(w http.ResponseWriter, r *http.Request) {
 // Delete deletes a post softly: its author or staff; the thread keeps a
 // trace and staff can still read it.
 func (h *Handler) Delete(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.enter(w, r, account.LevelExpert)
+	v, p, t, ok := h.postFor(w, r, canDelete)
 	if !ok {
-		return
-	}
-	p, t, _, ok := h.post(w, r, v)
-	if !ok {
-		return
-	}
-	if !h.viewPost(v, t, p, 0, false).CanDelete {
-		h.Gate.NotFound(w, r, v.lang)
 		return
 	}
 	if err := h.Store.DeletePost(r.Context(), p.ID, v.u.ID, h.Now().Unix()); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -148,16 +143,8 @@ func (h *Handler) Delete(w http.ResponseWriter, r *http.Request) {
 
 // FlagShow shows the form that flags a post.
 func (h *Handler) FlagShow(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.enter(w, r, account.LevelExpert)
+	v, p, t, ok := h.postFor(w, r, canFlag)
 	if !ok {
-		return
-	}
-	p, t, _, ok := h.post(w, r, v)
-	if !ok {
-		return
-	}
-	if !h.viewPost(v, t, p, 0, false).CanFlag {
-		h.Gate.NotFound(w, r, v.lang)
 		return
 	}
 	h.Gate.Render(w, r, http.StatusOK, "forum_flag", h.Gate.Page(r, v.lang, "forumFlag", "", struct {
@@ -171,16 +158,8 @@ func (h *Handler) FlagShow(w http.ResponseWriter, r *http.Request) {
 
 // Flag reports a post to the moderators with a reason.
 func (h *Handler) Flag(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.enter(w, r, account.LevelExpert)
+	v, p, t, ok := h.postFor(w, r, canFlag)
 	if !ok {
-		return
-	}
-	p, t, _, ok := h.post(w, r, v)
-	if !ok {
-		return
-	}
-	if !h.viewPost(v, t, p, 0, false).CanFlag {
-		h.Gate.NotFound(w, r, v.lang)
 		return
 	}
 	reason := r.PostFormValue("reason")
@@ -203,11 +182,7 @@ func (h *Handler) Flag(w http.ResponseWriter, r *http.Request) {
 
 // Bookmark adds or removes a bookmark on a post.
 func (h *Handler) Bookmark(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.enter(w, r, account.LevelExpert)
-	if !ok {
-		return
-	}
-	p, t, _, ok := h.post(w, r, v)
+	v, p, t, ok := h.postFor(w, r, nil)
 	if !ok {
 		return
 	}
@@ -277,11 +252,7 @@ func (h *Handler) Watch(w http.ResponseWriter, r *http.Request) {
 // Attachment serves a post's document as a download. Only readers of the
 // post get it; the type is the one found by content when it was uploaded.
 func (h *Handler) Attachment(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.enter(w, r, account.LevelExpert)
-	if !ok {
-		return
-	}
-	p, _, _, ok := h.post(w, r, v)
+	v, p, _, ok := h.postFor(w, r, nil)
 	if !ok {
 		return
 	}

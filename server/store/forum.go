@@ -1191,19 +1191,7 @@ func (s *Store) MarkEmailed(ctx context.Context, at int64, ids []int64) error {
 func (s *Store) DigestDue(ctx context.Context, before int64) ([]*User, error) {
 	rows, err := s.query(ctx, `SELECT `+userColumns+` FROM users WHERE notify_email = 'daily' AND digest_at < $1
 		AND status = 'approved' AND EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = users.id AND n.read_at = 0 AND n.emailed_at = 0)`, before)
-	if err != nil {
-		return nil, fmt.Errorf("store: digest due: %w", err)
-	}
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: digest due: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return scanUsers(rows, err, "digest due")
 }
 
 // SetDigestAt records when a member's digest was sent.

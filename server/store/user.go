@@ -98,6 +98,23 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	return &u, nil
 }
 
+// scanUsers reads every user of a query's rows (err is the query's own).
+func scanUsers(rows *sql.Rows, err error, what string) ([]*User, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
 func splitList(s string) []string {
 	if s == "" {
 		return nil
@@ -185,19 +202,7 @@ func (s *Store) UsersByHandles(ctx context.Context, handles []string) ([]*User, 
 	}
 	q, args := inList(`SELECT `+userColumns+` FROM users WHERE handle IN (%s)`, 1, stringsAny(handles))
 	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: users by handle: %w", err)
-	}
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: users by handle: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return scanUsers(rows, err, "users by handle")
 }
 
 func nullID(id int64) any {
@@ -295,19 +300,7 @@ func (s *Store) Users(ctx context.Context, f UserFilter) ([]*User, error) {
 	args = append(args, limit, f.Offset)
 	q += fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(args)-1, len(args))
 	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: users: %w", err)
-	}
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return scanUsers(rows, err, "users")
 }
 
 // CountUsers counts users with a status and role ("" for any).

@@ -299,17 +299,5 @@ func (s *Store) RemoveFromGroup(ctx context.Context, userID, groupID int64) erro
 // GroupMembers lists the users of a group by name.
 func (s *Store) GroupMembers(ctx context.Context, groupID int64) ([]*User, error) {
 	rows, err := s.query(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (SELECT user_id FROM user_groups WHERE group_id = $1) ORDER BY full_name`, groupID)
-	if err != nil {
-		return nil, fmt.Errorf("store: group members: %w", err)
-	}
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: group members: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return scanUsers(rows, err, "group members")
 }
