@@ -19,6 +19,7 @@ import (
 	"github.com/polis-portal/polis/server/auth"
 	"github.com/polis-portal/polis/server/forum"
 	"github.com/polis-portal/polis/server/mail"
+	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/store"
 	"github.com/polis-portal/polis/server/workshop"
@@ -31,6 +32,7 @@ type accountServer struct {
 	acc      *account.Handler
 	forum    *forum.Handler
 	workshop *workshop.Handler
+	practice *practice.Handler
 	now      time.Time
 }
 
@@ -55,6 +57,18 @@ func newAccountServer(t testing.TB) *accountServer {
 	as.workshop = &workshop.Handler{Gate: as.acc, Store: d.Store, Files: as.forum.Files, Catalog: d.Catalog, Site: d.Site, Log: d.Log,
 		FileBytes: forum.DefaultLimits.FileBytes, Now: clock}
 	d.Workshop = as.workshop
+	as.practice = &practice.Handler{Gate: as.acc, Store: d.Store, Catalog: d.Catalog, Site: d.Site, Log: d.Log, Now: clock}
+	seeds, err := practice.LoadSeeds(filepath.Join(d.Config.Site, "content"), d.Site.Codes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := practice.Sync(context.Background(), d.Store, seeds, as.now, d.Log); err != nil {
+		t.Fatal(err)
+	}
+	if cps, err := practice.LoadContactPoints(filepath.Join(d.Config.Site, "content", "_experts", "contact-points.toml")); err == nil {
+		as.practice.Contacts = cps
+	}
+	d.Practice = as.practice
 	as.deps = d
 	h, err := New(d)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/polis-portal/polis/server/browsertest"
+	"github.com/polis-portal/polis/server/store"
 )
 
 // setSession makes the browser the member whose session cookie this is.
@@ -147,7 +148,9 @@ func TestBrowserForumAccessible(t *testing.T) {
 	th := id(f.threads["open"].ID)
 	mod.send("/en/forum/t/"+th+"/reply", forumForm("A reply with a [link](https://example.org), a table\n\n| a | b |\n|---|---|\n| 1 | 2 |"))
 	mod.send("/en/staff/workshops", forumForm("", "slug", "ws-a11y", "starts", "2030-01-01T09:00", "ends", "2030-01-01T12:00", "title_en", "Accessible workshop"))
-	pages := []string{"forum/", "forum/c/open", "forum/t/" + th, "forum/c/open/new", "forum/notifications", "forum/bookmarks",
+	addPractice(t, f.as, "zebra-tool", "tool", "experts", map[string]store.PracticeText{
+		"en": {Title: "Zebra sorter", Summary: "Sorts files.", Body: "A tool body with a [link](https://example.org)."}})
+	pages := []string{"practices/", "practices/zebra-tool/", "practices/contact-points/", "staff/practices/", "staff/practices/zebra-tool", "forum/", "forum/c/open", "forum/t/" + th, "forum/c/open/new", "forum/notifications", "forum/bookmarks",
 		"forum/p/" + id(f.posts["open"].ID) + "/flag", "staff/flags", "staff/categories", "workshops/", "workshops/ws-a11y", "staff/workshops", "staff/workshops/ws-a11y"}
 	checkAxe(t, axe, f.as.srv.URL, f.as.deps.Site.Codes(), pages, mod.c.cookie())
 }

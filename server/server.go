@@ -19,6 +19,7 @@ import (
 	"github.com/polis-portal/polis/server/config"
 	"github.com/polis-portal/polis/server/forum"
 	"github.com/polis-portal/polis/server/locale"
+	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/static"
@@ -41,6 +42,7 @@ type Deps struct {
 	Account  *account.Handler  // the account and staff pages
 	Forum    *forum.Handler    // the expert forum (needs Account)
 	Workshop *workshop.Handler // online workshops (needs Account)
+	Practice *practice.Handler // the best-practice knowledge base (needs Account)
 }
 
 // handler holds what the route handlers need; nothing comes from globals.
@@ -157,6 +159,24 @@ func (h *handler) routes() *http.ServeMux {
 		mux.HandleFunc("POST /{lang}/staff/categories", f.SaveCategory)
 		mux.HandleFunc("GET /{lang}/staff/categories/{id}", f.EditCategoryShow)
 		mux.HandleFunc("POST /{lang}/staff/categories/{id}/move", f.MoveCategory)
+	}
+
+	if p := h.Practice; p != nil {
+		// The knowledge base: public items for everyone, experts-only
+		// items for experts; feed and sitemap carry public items only.
+		mux.HandleFunc("GET /{lang}/practices/{$}", p.List)
+		mux.HandleFunc("GET /{lang}/practices/index.xml", p.Feed)
+		mux.HandleFunc("GET /{lang}/practices/sitemap.xml", p.Sitemap)
+		mux.HandleFunc("GET /{lang}/practices/contact-points/{$}", p.ContactPoints)
+		mux.HandleFunc("GET /{lang}/practices/{slug}/{$}", p.Item)
+		mux.HandleFunc("GET /{lang}/practices/{slug}", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+		})
+		// Staff edit items on the web; each save is a revision.
+		mux.HandleFunc("GET /{lang}/staff/practices/{$}", p.EditShow)
+		mux.HandleFunc("POST /{lang}/staff/practices/{$}", p.Save)
+		mux.HandleFunc("GET /{lang}/staff/practices/{slug}", p.EditShow)
+		mux.HandleFunc("POST /{lang}/staff/practices/{slug}", p.Save)
 	}
 
 	if ws := h.Workshop; ws != nil {

@@ -30,6 +30,18 @@ func (h *Handler) Enter(w http.ResponseWriter, r *http.Request, lv Level) (strin
 	return h.enter(w, r, lv)
 }
 
+// Lang checks the {lang} segment of a page open to everyone; when ok is
+// false a 404 has been written.
+func (h *Handler) Lang(w http.ResponseWriter, r *http.Request) (string, bool) { return h.lang(w, r) }
+
+// Indexable gives a public page its canonical link and its versions in
+// every language (rest is the path after /<lang>/).
+func (h *Handler) Indexable(p web.Page, lang, rest string) web.Page {
+	q := h.Web.NewPage(lang, p.Title, rest, true)
+	p.Canonical, p.Alternates = q.Canonical, q.Alternates
+	return p
+}
+
 // Page builds a page whose title is an i18n key.
 func (h *Handler) Page(r *http.Request, lang, titleKey, nav string, data any) web.Page {
 	return h.page(r, lang, titleKey, nav, data)

@@ -21,6 +21,7 @@ import (
 	"github.com/polis-portal/polis/server/forum"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/mail"
+	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/store"
@@ -106,9 +107,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			Username: cfg.SMTPUser, Password: env.Getenv("POLIS_SMTP_PASSWORD")}},
 	}
 	fh := newForum(cfg, acc)
+	ph := &practice.Handler{Gate: acc, Store: st, Catalog: cat, Site: s, Log: log, Now: time.Now}
+	if ph.Contacts, err = practice.LoadContactPoints(filepath.Join(cfg.Site, "content", "_experts", "contact-points.toml")); err != nil {
+		log.Error("national contact points not loaded", "err", err)
+	}
+	if err := seedPractices(ctx, cfg, s, st, log); err != nil {
+		return err
+	}
 	wh := &workshop.Handler{Gate: acc, Store: st, Files: fh.Files, Catalog: cat, Site: s, Log: log, FileBytes: fh.Limits.FileBytes, Now: time.Now}
 	h, err := server.New(server.Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log, Sessions: sessions,
-		Account: acc, Forum: fh, Workshop: wh})
+		Account: acc, Forum: fh, Workshop: wh, Practice: ph})
 	if err != nil {
 		return err
 	}
@@ -141,6 +149,21 @@ func newForum(cfg config.Config, acc *account.Handler) *forum.Handler {
 		Catalog: acc.Catalog, Site: acc.Site, Mailer: acc.Mailer, Log: acc.Log, Limits: limits, Now: acc.Now}
 	acc.Notices = fh.Notices
 	return fh
+}
+
+// seedPractices loads the knowledge base's seed files into the database.
+// Files with problems are named in the log and left out; the others load.
+func seedPractices(ctx context.Context, cfg config.Config, s *site.Site, st *store.Store, log *slog.Logger) error {
+	seeds, err := practice.LoadSeeds(filepath.Join(cfg.Site, "content"), s.Codes())
+	if err != nil {
+		log.Error("practice seed files have problems; those items are not loaded", "err", err)
+	}
+	added, updated, err := practice.Sync(ctx, st, seeds, time.Now(), log)
+	if err != nil {
+		return fmt.Errorf("practice seed: %w", err)
+	}
+	log.Info("practice seed loaded", "items", len(seeds), "added", added, "updated", updated)
+	return nil
 }
 
 // dsnFor is the database the settings name: SQLite in the data folder by

@@ -25,7 +25,6 @@ import (
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/store"
-	"github.com/polis-portal/polis/server/web"
 )
 
 // Handler serves the workshop pages.
@@ -153,20 +152,10 @@ func (h *Handler) visible(ctx context.Context, u *store.User) ([]*store.Workshop
 	return out, ok, nil
 }
 
-// lang checks the {lang} segment.
-func (h *Handler) lang(w http.ResponseWriter, r *http.Request) (string, bool) {
-	l := r.PathValue("lang")
-	if !h.Site.Has(l) {
-		h.Gate.NotFound(w, r, h.Site.Default)
-		return "", false
-	}
-	return l, true
-}
-
 // List shows the calendar to experts (coming, running, past) and, to
 // everyone, the summaries published on the public site.
 func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
+	lang, ok := h.Gate.Lang(w, r)
 	if !ok {
 		return
 	}
@@ -203,7 +192,7 @@ func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		// The list of public summaries is a public page: indexable, in
 		// every language.
-		p = h.indexable(p, lang, "workshops/")
+		p = h.Gate.Indexable(p, lang, "workshops/")
 	}
 	h.Gate.Render(w, r, http.StatusOK, "workshops", p)
 }
@@ -297,7 +286,7 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) {
 // once staff made it public, otherwise to the experts who may see the
 // workshop.
 func (h *Handler) Summary(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.lang(w, r)
+	lang, ok := h.Gate.Lang(w, r)
 	if !ok {
 		return
 	}
@@ -323,18 +312,9 @@ func (h *Handler) Summary(w http.ResponseWriter, r *http.Request) {
 	v := h.view(ws, lang, nil)
 	p := h.Gate.PageTitled(r, lang, v.Title, "", v)
 	if ws.SummaryPublic {
-		p = h.indexable(p, lang, "workshops/"+ws.Slug+"/summary")
+		p = h.Gate.Indexable(p, lang, "workshops/"+ws.Slug+"/summary")
 	}
 	h.Gate.Render(w, r, http.StatusOK, "workshop_summary", p)
-}
-
-// indexable gives a public page its canonical link and its versions in
-// every language (a missing translation shows the text it has, and says
-// so).
-func (h *Handler) indexable(p web.Page, lang, rest string) web.Page {
-	q := h.Gate.Web.NewPage(lang, p.Title, rest, true)
-	p.Canonical, p.Alternates = q.Canonical, q.Alternates
-	return p
 }
 
 // Material serves a workshop's document as a download, to those who may
