@@ -237,7 +237,11 @@ func Sync(ctx context.Context, st *store.Store, seeds []Seed, now time.Time, log
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			s.Item.SeedHash, s.Item.UpdatedAt = s.Hash, now.Unix()
-			if err := st.SavePractice(ctx, s.Item, 0, "seed: "+strings.Join(s.Files, ", ")); err != nil {
+			err := st.SavePractice(ctx, s.Item, 0, "seed: "+strings.Join(s.Files, ", "))
+			if errors.Is(err, store.ErrDuplicate) {
+				continue // another server sharing the database added it first
+			}
+			if err != nil {
 				return added, updated, err
 			}
 			added++
