@@ -266,22 +266,7 @@ func (h *Handler) Reply(w http.ResponseWriter, r *http.Request) {
 		refuse(key, arg)
 		return
 	}
-	switch r.PostFormValue("action") {
-	case "draft":
-		if err := h.Store.SaveDraft(ctx, v.u.ID, store.Draft{Place: place, Body: c.Body, Lang: c.Lang, UpdatedAt: h.Now().Unix()}); err != nil {
-			h.Gate.Fail(w, r, v.lang, err)
-			return
-		}
-		c.DraftSaved = true
-		h.showThread(w, r, v, t, cat, lastRead, c, http.StatusOK)
-		return
-	case "preview":
-		html, err := markdown.Render([]byte(c.Body), markdown.Options{IDPrefix: "preview-"})
-		if err != nil {
-			h.Gate.Fail(w, r, v.lang, err)
-			return
-		}
-		c.Preview = html
+	if h.draftOrPreview(w, r, v, place, &c) {
 		h.showThread(w, r, v, t, cat, lastRead, c, http.StatusOK)
 		return
 	}
@@ -382,22 +367,7 @@ func (h *Handler) NewThread(w http.ResponseWriter, r *http.Request) {
 		refuse(key, arg)
 		return
 	}
-	switch r.PostFormValue("action") {
-	case "draft":
-		if err := h.Store.SaveDraft(ctx, v.u.ID, store.Draft{Place: place, Title: c.Title, Body: c.Body, Lang: c.Lang, UpdatedAt: h.Now().Unix()}); err != nil {
-			h.Gate.Fail(w, r, v.lang, err)
-			return
-		}
-		c.DraftSaved = true
-		h.showNewThread(w, r, v, cat, c, http.StatusOK)
-		return
-	case "preview":
-		html, err := markdown.Render([]byte(c.Body), markdown.Options{IDPrefix: "preview-"})
-		if err != nil {
-			h.Gate.Fail(w, r, v.lang, err)
-			return
-		}
-		c.Preview = html
+	if h.draftOrPreview(w, r, v, place, &c) {
 		h.showNewThread(w, r, v, cat, c, http.StatusOK)
 		return
 	}
@@ -423,6 +393,27 @@ func (h *Handler) NewThread(w http.ResponseWriter, r *http.Request) {
 	}
 	h.afterPost(r, v, t, cat, p, place)
 	account.SeeOther(w, r, threadURL(v.lang, t.ID))
+}
+
+// draftOrPreview handles the editor's "keep as draft" and "preview"
+// buttons: it saves the draft or renders the preview into c and reports
+// true, so the caller shows the form again; false means "post".
+func (h *Handler) draftOrPreview(w http.ResponseWriter, r *http.Request, v *viewer, place string, c *compose) bool {
+	switch r.PostFormValue("action") {
+	case "draft":
+		err := h.Store.SaveDraft(r.Context(), v.u.ID, store.Draft{Place: place, Title: c.Title, Body: c.Body, Lang: c.Lang, UpdatedAt: h.Now().Unix()})
+		if err != nil {
+			h.Log.Error("forum: save draft", "err", err)
+			c.Error = "forumErrDraft"
+			return true
+		}
+		c.DraftSaved = true
+		return true
+	case "preview":
+		c.Preview, _ = markdown.Render([]byte(c.Body), markdown.Options{IDPrefix: "preview-"})
+		return true
+	}
+	return false
 }
 
 // checkBody validates a post's text and language tag.

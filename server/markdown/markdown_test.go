@@ -514,7 +514,7 @@ func pathological() map[string]string {
 		cases[fmt.Sprintf("%q", s)] = rep(s)
 	}
 	cases["deep then lazy lines"] = strings.Repeat(">", size/2) + strings.Repeat("x\n", size/4)
-	cases["one long line"] = rep("lorem ipsum ")
+	cases["one long line"] = rep("hotline analysts review reports ")
 	cases["wide table"] = "|" + rep("a|")[:size/2] + "\n|" + rep("-|")[:size/2] + "\n"
 	cases["nested by indent"] = func() string {
 		var b strings.Builder
