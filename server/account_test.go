@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/polis-portal/polis/search/glossary"
 	"github.com/polis-portal/polis/server/account"
 	"github.com/polis-portal/polis/server/attachment"
 	"github.com/polis-portal/polis/server/auth"
 	"github.com/polis-portal/polis/server/forum"
+	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/mail"
 	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/session"
@@ -33,14 +35,17 @@ type accountServer struct {
 	forum    *forum.Handler
 	workshop *workshop.Handler
 	practice *practice.Handler
+	library  *library.Handler
+	logs     *syncBuffer // everything the server logged
 	now      time.Time
 }
 
 func newAccountServer(t testing.TB) *accountServer {
 	t.Helper()
-	d := newDeps(t, io.Discard)
+	logs := &syncBuffer{}
+	d := newDeps(t, logs)
 	keys, _ := auth.NewKeys([]byte(strings.Repeat("s", 64)))
-	as := &accountServer{deps: d, now: time.Now()}
+	as := &accountServer{deps: d, now: time.Now(), logs: logs}
 	clock := func() time.Time { return as.now }
 	d.Sessions = session.NewStore(d.Store, session.Config{})
 	d.Sessions.Now = clock
@@ -69,6 +74,17 @@ func newAccountServer(t testing.TB) *accountServer {
 		as.practice.Contacts = cps
 	}
 	d.Practice = as.practice
+	gl, err := glossary.Load(filepath.Join(d.Config.Site, "content", "_data", "glossary.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := library.Load(filepath.Join(d.Config.Site, "content"), d.Site.Codes(), gl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as.library = &library.Handler{Gate: as.acc, Lib: lib, Matcher: library.NewMatcher(lib, gl), Store: d.Store, Catalog: d.Catalog,
+		Site: d.Site, Log: d.Log, Now: clock}
+	d.Library = as.library
 	as.deps = d
 	h, err := New(d)
 	if err != nil {

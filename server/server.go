@@ -18,6 +18,7 @@ import (
 	"github.com/polis-portal/polis/server/account"
 	"github.com/polis-portal/polis/server/config"
 	"github.com/polis-portal/polis/server/forum"
+	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/session"
@@ -43,6 +44,7 @@ type Deps struct {
 	Forum    *forum.Handler    // the expert forum (needs Account)
 	Workshop *workshop.Handler // online workshops (needs Account)
 	Practice *practice.Handler // the best-practice knowledge base (needs Account)
+	Library  *library.Handler  // the model-legislation library (needs Account)
 }
 
 // handler holds what the route handlers need; nothing comes from globals.
@@ -177,6 +179,32 @@ func (h *handler) routes() *http.ServeMux {
 		mux.HandleFunc("POST /{lang}/staff/practices/{$}", p.Save)
 		mux.HandleFunc("GET /{lang}/staff/practices/{slug}", p.EditShow)
 		mux.HandleFunc("POST /{lang}/staff/practices/{slug}", p.Save)
+	}
+
+	if l := h.Library; l != nil {
+		// The model-legislation library: public, except a member's saved
+		// drafts, which only their owner can open.
+		mux.HandleFunc("GET /{lang}/library/{$}", l.List)
+		mux.HandleFunc("GET /{lang}/library/index.json", l.Index)
+		mux.HandleFunc("GET /{lang}/library/checklist/{$}", l.Checklist)
+		mux.HandleFunc("GET /{lang}/library/matrix/{$}", l.Matrix)
+		mux.HandleFunc("GET /{lang}/library/matrix.csv", l.MatrixCSV)
+		mux.HandleFunc("GET /{lang}/library/compare/{$}", l.Compare)
+		// The draft self-assessment: nothing pasted is kept unless saved.
+		mux.HandleFunc("GET /{lang}/library/assess/{$}", l.AssessShow)
+		mux.HandleFunc("POST /{lang}/library/assess/{$}", l.Assess)
+		mux.HandleFunc("POST /{lang}/library/assess/report.md", l.Report)
+		mux.HandleFunc("POST /{lang}/library/assess/save", l.Save)
+		mux.HandleFunc("GET /{lang}/library/assess/saved/{draft}", l.Saved)
+		mux.HandleFunc("POST /{lang}/library/assess/saved/{draft}/delete", l.Delete)
+		// An instrument, its articles' permalinks, its language versions
+		// side by side, its exports.
+		mux.HandleFunc("GET /{lang}/library/{id}", l.Slash)
+		mux.HandleFunc("GET /{lang}/library/{id}/{$}", l.Doc)
+		mux.HandleFunc("GET /{lang}/library/{id}/languages", l.Languages)
+		mux.HandleFunc("GET /{lang}/library/{id}/export.json", l.ExportJSON)
+		mux.HandleFunc("GET /{lang}/library/{id}/export.md", l.ExportMarkdown)
+		mux.HandleFunc("GET /{lang}/library/{id}/{anchor}", l.Article)
 	}
 
 	if ws := h.Workshop; ws != nil {

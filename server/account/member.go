@@ -216,6 +216,11 @@ func (h *Handler) Data(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, lang, err)
 		return
 	}
+	drafts, err := h.Store.LibraryDrafts(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, lang, err)
+		return
+	}
 	out := struct {
 		Email, FullName, Organisation, Country, Function, Justification string
 		Expertise, Languages, Groups                                    []string
@@ -226,7 +231,8 @@ func (h *Handler) Data(w http.ResponseWriter, r *http.Request) {
 		Sessions                                                        []sessionOut
 		SecurityEvents                                                  []eventOut
 		ForumPosts                                                      []store.AuthoredPost
-	}{Handle: u.Handle, ForumMail: u.NotifyEmail, ForumPosts: posts, Email: u.Email, FullName: u.FullName, Organisation: u.Organisation, Country: u.Country, Function: u.Function,
+		LibraryDrafts                                                   []store.LibraryDraft
+	}{LibraryDrafts: drafts, Handle: u.Handle, ForumMail: u.NotifyEmail, ForumPosts: posts, Email: u.Email, FullName: u.FullName, Organisation: u.Organisation, Country: u.Country, Function: u.Function,
 		Justification: u.Justification, Expertise: u.Expertise, Languages: u.Languages, Groups: u.Groups, Role: u.Role,
 		Status: u.Status, StatusReason: u.StatusReason, ListedInDirectory: u.Listed, TwoFactor: u.TOTPSecret != "",
 		CreatedAt: u.CreatedAt, VerifiedAt: u.VerifiedAt, DecidedAt: u.DecidedAt, DeletionRequestedAt: u.DeletionAt}

@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/polis-portal/polis/search"
+	"github.com/polis-portal/polis/search/glossary"
 	"github.com/polis-portal/polis/server"
 	"github.com/polis-portal/polis/server/account"
 	"github.com/polis-portal/polis/server/attachment"
 	"github.com/polis-portal/polis/server/auth"
 	"github.com/polis-portal/polis/server/config"
 	"github.com/polis-portal/polis/server/forum"
+	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/mail"
 	"github.com/polis-portal/polis/server/practice"
@@ -114,9 +116,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := seedPractices(ctx, cfg, s, st, log); err != nil {
 		return err
 	}
+	lh, err := newLibrary(cfg, acc)
+	if err != nil {
+		return err
+	}
 	wh := &workshop.Handler{Gate: acc, Store: st, Files: fh.Files, Catalog: cat, Site: s, Log: log, FileBytes: fh.Limits.FileBytes, Now: time.Now}
 	h, err := server.New(server.Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log, Sessions: sessions,
-		Account: acc, Forum: fh, Workshop: wh, Practice: ph})
+		Account: acc, Forum: fh, Workshop: wh, Practice: ph, Library: lh})
 	if err != nil {
 		return err
 	}
@@ -164,6 +170,24 @@ func seedPractices(ctx context.Context, cfg config.Config, s *site.Site, st *sto
 	}
 	log.Info("practice seed loaded", "items", len(seeds), "added", added, "updated", updated)
 	return nil
+}
+
+// newLibrary loads the model-legislation library and the glossary it
+// matches drafts with. Files with problems are named in the log and left
+// out; the others are served.
+func newLibrary(cfg config.Config, acc *account.Handler) (*library.Handler, error) {
+	content := filepath.Join(cfg.Site, "content")
+	gl, err := glossary.Load(filepath.Join(content, "_data", "glossary.toml"))
+	if err != nil {
+		return nil, err
+	}
+	lib, err := library.Load(content, acc.Site.Codes(), gl)
+	if err != nil {
+		acc.Log.Error("library content has problems; those documents are not served", "err", err)
+	}
+	acc.Log.Info("library loaded", "documents", len(lib.Docs), "elements", len(lib.Elements))
+	return &library.Handler{Gate: acc, Lib: lib, Matcher: library.NewMatcher(lib, gl), Store: acc.Store, Catalog: acc.Catalog,
+		Site: acc.Site, Log: acc.Log, Now: acc.Now}, nil
 }
 
 // dsnFor is the database the settings name: SQLite in the data folder by

@@ -1,0 +1,223 @@
+// Package textlang is Polis's language-aware text analysis: one analyzer
+// per site language (Bleve's tokenizer, stop words and stemmer for that
+// language, then accent folding, so "securite" meets "sécurité" and a
+// stemmed French or Russian word meets its inflected forms), a neutral
+// analyzer for every other language, and a small language guesser.
+//
+// The analyzers are registered with Bleve under the names "polis_<lang>",
+// so the search index and the library's draft matcher analyse text the
+// same way.
+package textlang
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/analysis/lang/de"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/lang/es"
+	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
+	"github.com/blevesearch/bleve/v2/analysis/lang/it"
+	"github.com/blevesearch/bleve/v2/analysis/lang/ru"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/registry"
+)
+
+// Languages are the languages with their own analysis, in the site's order.
+var Languages = []string{"en", "fr", "de", "it", "ru", "es"}
+
+// Neutral is the analyzer name suffix for any other language: words,
+// lower case, accents folded, no stemming and no stop words.
+const Neutral = "neutral"
+
+// base names Bleve's own analyzer for each language.
+var base = map[string]string{
+	"en": en.AnalyzerName, "fr": fr.AnalyzerName, "de": de.AnalyzerName,
+	"it": it.AnalyzerName, "ru": ru.AnalyzerName, "es": es.AnalyzerName,
+}
+
+// FoldName is the token filter that folds accents after stemming.
+const FoldName = "polis_fold"
+
+// AnalyzerName is the registered name of lang's analyzer.
+func AnalyzerName(lang string) string {
+	if _, ok := base[lang]; ok {
+		return "polis_" + lang
+	}
+	return "polis_" + Neutral
+}
+
+func init() {
+	if err := registry.RegisterTokenFilter(FoldName, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return foldFilter{}, nil
+	}); err != nil {
+		panic(err)
+	}
+	for lang, name := range base {
+		name := name
+		if err := registry.RegisterAnalyzer("polis_"+lang, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
+			a, err := c.AnalyzerNamed(name)
+			if err != nil {
+				return nil, err
+			}
+			d, ok := a.(*analysis.DefaultAnalyzer)
+			if !ok {
+				return a, nil
+			}
+			filters := append(append([]analysis.TokenFilter{}, d.TokenFilters...), foldFilter{})
+			return &analysis.DefaultAnalyzer{CharFilters: d.CharFilters, Tokenizer: d.Tokenizer, TokenFilters: filters}, nil
+		}); err != nil {
+			panic(err)
+		}
+	}
+	if err := registry.RegisterAnalyzer("polis_"+Neutral, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
+		tok, err := c.TokenizerNamed(unicodetok.Name)
+		if err != nil {
+			return nil, err
+		}
+		lower, err := c.TokenFilterNamed(lowercase.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{lower, foldFilter{}}}, nil
+	}); err != nil {
+		panic(err)
+	}
+}
+
+// foldFilter removes accents from each term (é → e, ß → ss, ё → е), after
+// the stemmer, which expects the accented forms.
+type foldFilter struct{}
+
+var folder = asciifolding.New()
+
+func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		ascii := true
+		for _, b := range t.Term {
+			if b >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+		}
+		if ascii {
+			continue
+		}
+		t.Term = folder.Filter(t.Term)
+		// Russian: ё is written as е in most texts.
+		t.Term = []byte(strings.ReplaceAll(string(t.Term), "ё", "е"))
+	}
+	return in
+}
+
+var (
+	cacheMu   sync.Mutex
+	analyzers = map[string]analysis.Analyzer{}
+	regCache  = registry.NewCache()
+)
+
+// Analyzer returns lang's analyzer (the neutral one for other languages).
+// Analyzers hold no per-call state and are shared.
+func Analyzer(lang string) analysis.Analyzer {
+	name := AnalyzerName(lang)
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if a, ok := analyzers[name]; ok {
+		return a
+	}
+	a, err := regCache.AnalyzerNamed(name)
+	if err != nil {
+		panic("textlang: " + err.Error()) // registered in init: cannot fail
+	}
+	analyzers[name] = a
+	return a
+}
+
+// Token is one analysed word: its term and where it stands in the text
+// (byte offsets).
+type Token struct {
+	Term       string
+	Start, End int
+}
+
+// Analyze returns text's tokens in lang, in order (stop words removed).
+func Analyze(lang, text string) []Token {
+	ts := Analyzer(lang).Analyze([]byte(text))
+	out := make([]Token, 0, len(ts))
+	for _, t := range ts {
+		if len(t.Term) == 0 {
+			continue
+		}
+		out = append(out, Token{Term: string(t.Term), Start: t.Start, End: t.End})
+	}
+	return out
+}
+
+// markers are frequent short words of each language, chosen so that few are
+// shared between the languages; Detect counts them.
+var markers = map[string]map[string]bool{
+	"en": set("the of and to is that for with by which shall be are this from or any not have has it was an"),
+	"fr": set("le la les des du et est une que qui pour dans par sur au aux sont ne pas il elle être ou cette"),
+	"de": set("der die das und ist nicht ein eine zu den von mit dem des sich auf für wird oder auch wer werden"),
+	"it": set("il lo gli della delle dei che è per con del una sono non nel nella alla chi essere o anche"),
+	"es": set("el los las del que y es por con una para se su al como pero sus lo o también quien será"),
+}
+
+func set(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// Detect guesses the language of text among the site's languages: Russian
+// by its Cyrillic letters, the others by their most frequent words. It
+// returns "" when the text is too short or too mixed to tell.
+func Detect(text string) string {
+	if len(text) > 20000 {
+		text = text[:20000]
+	}
+	var letters, cyrillic int
+	for _, r := range text {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.Is(unicode.Cyrillic, r) {
+				cyrillic++
+			}
+		}
+	}
+	if letters < 12 {
+		return ""
+	}
+	if cyrillic*2 > letters {
+		return "ru"
+	}
+	counts := map[string]int{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		for lang, m := range markers {
+			if m[w] {
+				counts[lang]++
+			}
+		}
+	}
+	best, bestN, secondN := "", 0, 0
+	for _, lang := range Languages {
+		switch n := counts[lang]; {
+		case n > bestN:
+			best, bestN, secondN = lang, n, bestN
+		case n > secondN:
+			secondN = n
+		}
+	}
+	// At least three marker words, and clearly more than the runner-up.
+	if bestN < 3 || bestN < secondN+secondN/2+1 {
+		return ""
+	}
+	return best
+}
