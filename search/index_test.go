@@ -11,10 +11,8 @@ import (
 
 func indexDoc(t *testing.T, idx *Index) {
 	t.Helper()
-	err := idx.Bleve.Index("en/about", map[string]any{
-		"type": "page", "title": "About Polis", "body": "A knowledge portal.",
-		"language": "en", "url": "/en/about/", "audience": []string{"public"},
-	})
+	err := idx.Put(Doc{ID: ID("page", "en", "/en/about/"), Type: "page", Lang: "en", Title: "About Polis", Body: "A knowledge portal.",
+		URL: "/en/about/", Audience: []string{Public}})
 	if err != nil {
 		t.Fatal(err)
 	}

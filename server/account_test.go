@@ -19,9 +19,11 @@ import (
 	"github.com/polis-portal/polis/server/attachment"
 	"github.com/polis-portal/polis/server/auth"
 	"github.com/polis-portal/polis/server/forum"
+	"github.com/polis-portal/polis/server/indexer"
 	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/mail"
 	"github.com/polis-portal/polis/server/practice"
+	"github.com/polis-portal/polis/server/searchpage"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/store"
 	"github.com/polis-portal/polis/server/workshop"
@@ -36,6 +38,7 @@ type accountServer struct {
 	workshop *workshop.Handler
 	practice *practice.Handler
 	library  *library.Handler
+	indexer  *indexer.Indexer
 	logs     *syncBuffer // everything the server logged
 	now      time.Time
 }
@@ -85,6 +88,9 @@ func newAccountServer(t testing.TB) *accountServer {
 	as.library = &library.Handler{Gate: as.acc, Lib: lib, Matcher: library.NewMatcher(lib, gl), Store: d.Store, Catalog: d.Catalog,
 		Site: d.Site, Log: d.Log, Now: clock}
 	d.Library = as.library
+	as.indexer = &indexer.Indexer{Index: d.Index, Store: d.Store, Library: lib, Glossary: gl, Site: d.Site, Public: d.Config.Public, Log: d.Log}
+	d.Index.Text = as.indexer.Text
+	d.Search = &searchpage.Handler{Gate: as.acc, Index: d.Index, Glossary: gl, Catalog: d.Catalog, Site: d.Site, Log: d.Log}
 	as.deps = d
 	h, err := New(d)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/practice"
+	"github.com/polis-portal/polis/server/searchpage"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/static"
@@ -39,12 +40,13 @@ type Deps struct {
 	Index   *search.Index
 	Log     *slog.Logger
 
-	Sessions *session.Store    // nil: no accounts (tests of the public site)
-	Account  *account.Handler  // the account and staff pages
-	Forum    *forum.Handler    // the expert forum (needs Account)
-	Workshop *workshop.Handler // online workshops (needs Account)
-	Practice *practice.Handler // the best-practice knowledge base (needs Account)
-	Library  *library.Handler  // the model-legislation library (needs Account)
+	Sessions *session.Store      // nil: no accounts (tests of the public site)
+	Account  *account.Handler    // the account and staff pages
+	Forum    *forum.Handler      // the expert forum (needs Account)
+	Workshop *workshop.Handler   // online workshops (needs Account)
+	Practice *practice.Handler   // the best-practice knowledge base (needs Account)
+	Library  *library.Handler    // the model-legislation library (needs Account)
+	Search   *searchpage.Handler // search pages and API (needs Account)
 }
 
 // handler holds what the route handlers need; nothing comes from globals.
@@ -205,6 +207,14 @@ func (h *handler) routes() *http.ServeMux {
 		mux.HandleFunc("GET /{lang}/library/{id}/export.json", l.ExportJSON)
 		mux.HandleFunc("GET /{lang}/library/{id}/export.md", l.ExportMarkdown)
 		mux.HandleFunc("GET /{lang}/library/{id}/{anchor}", l.Article)
+	}
+
+	if s := h.Search; s != nil {
+		// Search: every request searches with the viewer's audiences.
+		mux.HandleFunc("GET /{lang}/search", s.Page)
+		mux.HandleFunc("GET /{lang}/search/help", s.Help)
+		mux.HandleFunc("GET /api/search", s.API)
+		mux.HandleFunc("GET /api/search/suggest", s.Suggest)
 	}
 
 	if ws := h.Workshop; ws != nil {

@@ -24,7 +24,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/it"
 	"github.com/blevesearch/bleve/v2/analysis/lang/ru"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 )
 
@@ -40,6 +39,10 @@ var base = map[string]string{
 	"en": en.AnalyzerName, "fr": fr.AnalyzerName, "de": de.AnalyzerName,
 	"it": it.AnalyzerName, "ru": ru.AnalyzerName, "es": es.AnalyzerName,
 }
+
+// stemmers replaces a language's default stemmer where Bleve's light one
+// treats forms of one word differently (Spanish "niño" and "niños").
+var stemmers = map[string]string{"es": es.SnowballStemmerName}
 
 // FoldName is the token filter that folds accents after stemming.
 const FoldName = "polis_fold"
@@ -59,7 +62,7 @@ func init() {
 		panic(err)
 	}
 	for lang, name := range base {
-		name := name
+		lang, name := lang, name
 		if err := registry.RegisterAnalyzer("polis_"+lang, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
 			a, err := c.AnalyzerNamed(name)
 			if err != nil {
@@ -69,50 +72,147 @@ func init() {
 			if !ok {
 				return a, nil
 			}
-			filters := append(append([]analysis.TokenFilter{}, d.TokenFilters...), foldFilter{})
-			return &analysis.DefaultAnalyzer{CharFilters: d.CharFilters, Tokenizer: d.Tokenizer, TokenFilters: filters}, nil
+			filters := append([]analysis.TokenFilter{}, d.TokenFilters...)
+			if name, ok := stemmers[lang]; ok {
+				// Replace the language's stemmer (the last filter).
+				st, err := c.TokenFilterNamed(name)
+				if err != nil {
+					return nil, err
+				}
+				filters[len(filters)-1] = st
+			}
+			filters = append(filters, foldFilter{})
+			return &analysis.DefaultAnalyzer{CharFilters: d.CharFilters, Tokenizer: wordTokenizer{}, TokenFilters: filters}, nil
 		}); err != nil {
 			panic(err)
 		}
 	}
 	if err := registry.RegisterAnalyzer("polis_"+Neutral, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
-		tok, err := c.TokenizerNamed(unicodetok.Name)
-		if err != nil {
-			return nil, err
-		}
 		lower, err := c.TokenFilterNamed(lowercase.Name)
 		if err != nil {
 			return nil, err
 		}
-		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{lower, foldFilter{}}}, nil
+		return &analysis.DefaultAnalyzer{Tokenizer: wordTokenizer{}, TokenFilters: []analysis.TokenFilter{lower, foldFilter{}}}, nil
 	}); err != nil {
 		panic(err)
 	}
 }
 
 // foldFilter removes accents from each term (é → e, ß → ss, ё → е), after
-// the stemmer, which expects the accented forms.
+// the stemmer, which expects the accented forms. ASCII terms, most of them,
+// pass untouched; others are folded in place when nothing changes length.
 type foldFilter struct{}
 
 var folder = asciifolding.New()
 
 func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	for _, t := range in {
-		ascii := true
-		for _, b := range t.Term {
-			if b >= utf8.RuneSelf {
-				ascii = false
-				break
-			}
-		}
-		if ascii {
-			continue
-		}
-		t.Term = folder.Filter(t.Term)
-		// Russian: ё is written as е in most texts.
-		t.Term = []byte(strings.ReplaceAll(string(t.Term), "ё", "е"))
+		t.Term = fold(t.Term)
 	}
 	return in
+}
+
+// fold folds one term. Cyrillic has only ё to fold; Latin letters go
+// through Bleve's ASCII folding (Lucene's table).
+func fold(term []byte) []byte {
+	latin, copied := false, false
+	for i := 0; i < len(term); {
+		c := term[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(term[i:])
+		switch {
+		case r == 'ё' || r == 'Ё':
+			// Terms may share memory with the text being indexed: copy
+			// before writing.
+			if !copied {
+				term, copied = append([]byte(nil), term...), true
+			}
+			term[i], term[i+1] = 0xd0, 0xb5 // е, same length
+			if r == 'Ё' {
+				term[i+1] = 0x95 // Е
+			}
+		case r < 0x2000 && !unicode.Is(unicode.Cyrillic, r) && !unicode.Is(unicode.Greek, r):
+			latin = true
+		}
+		i += size
+	}
+	if latin {
+		return folder.Filter(term)
+	}
+	return term
+}
+
+// wordTokenizer splits text into words: runs of letters, marks and digits,
+// keeping an apostrophe between letters ("d'un", "child's") for the elision
+// and possessive filters, and each ideograph as a word of its own. It
+// stands in for Bleve's Unicode (UAX #29) tokenizer, which is several times
+// slower, and splits the portal's languages the same way.
+type wordTokenizer struct{}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
+}
+
+func isIdeograph(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
+}
+
+func (wordTokenizer) Tokenize(input []byte) analysis.TokenStream {
+	out := make(analysis.TokenStream, 0, len(input)/6+1)
+	start, digits, letters := -1, true, false
+	emit := func(end int) {
+		typ := analysis.AlphaNumeric
+		if digits {
+			typ = analysis.Numeric
+		}
+		out = append(out, &analysis.Token{Term: input[start:end:end], Start: start, End: end, Position: len(out) + 1, Type: typ})
+		start, digits, letters = -1, true, false
+	}
+	for i := 0; i < len(input); {
+		r, size := rune(input[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(input[i:])
+		}
+		switch {
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'):
+			if start < 0 {
+				start = i
+			}
+			if r > '9' {
+				digits, letters = false, true
+			}
+		case (r == '\'' || r == '’') && start >= 0 && letters && i+size < len(input):
+			next, _ := utf8.DecodeRune(input[i+size:])
+			if !unicode.IsLetter(next) {
+				emit(i)
+			}
+		case r >= utf8.RuneSelf && isIdeograph(r):
+			if start >= 0 {
+				emit(i)
+			}
+			start, digits = i, false
+			emit(i + size)
+		case r >= utf8.RuneSelf && isWordRune(r):
+			if start < 0 {
+				start = i
+			}
+			if !unicode.IsDigit(r) {
+				digits, letters = false, true
+			}
+		default:
+			if start >= 0 {
+				emit(i)
+			}
+		}
+		i += size
+	}
+	if start >= 0 {
+		emit(len(input))
+	}
+	return out
 }
 
 var (
@@ -143,6 +243,7 @@ func Analyzer(lang string) analysis.Analyzer {
 type Token struct {
 	Term       string
 	Start, End int
+	Pos        int // the word's number in the text (stop words count)
 }
 
 // Analyze returns text's tokens in lang, in order (stop words removed).
@@ -153,7 +254,7 @@ func Analyze(lang, text string) []Token {
 		if len(t.Term) == 0 {
 			continue
 		}
-		out = append(out, Token{Term: string(t.Term), Start: t.Start, End: t.End})
+		out = append(out, Token{Term: string(t.Term), Start: t.Start, End: t.End, Pos: t.Position})
 	}
 	return out
 }

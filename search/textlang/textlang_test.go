@@ -28,6 +28,13 @@ func TestInflectedFormsMeet(t *testing.T) {
 		{"ru", "ребёнка", "ребенка"},
 		{"es", "niños", "ninos"},
 		{"es", "posesión", "posesion"},
+		{"es", "niño", "niños"},
+		{"es", "investigador", "investigadores"},
+		{"fr", "enquêteur", "enquêteurs"},
+		{"de", "Ermittlung", "Ermittlungen"},
+		{"it", "indagine", "indagini"},
+		{"ru", "доказательство", "доказательства"},
+		{"en", "investigator", "investigators"},
 	} {
 		a, b := terms(c.lang, c.a), terms(c.lang, c.b)
 		if len(a) != 1 || !slices.Equal(a, b) {
@@ -79,4 +86,33 @@ func TestAnalyzersConcurrently(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestTokenizer: words as the portal's languages write them; an apostrophe
+// inside a word stays for the elision and possessive filters.
+func TestTokenizer(t *testing.T) {
+	for text, want := range map[string][]string{
+		"Le fait d'un mineur":       {"Le", "fait", "d'un", "mineur"},
+		"the child's e-mail, 2024.": {"the", "child's", "e", "mail", "2024"},
+		"l’enfant 'quoted' words'":  {"l’enfant", "quoted", "words"},
+		"Ёлка — ребёнок!":           {"Ёлка", "ребёнок"},
+		"naïve café x2 日本語":         {"naïve", "café", "x2", "日", "本", "語"},
+		"":                          nil,
+	} {
+		var got []string
+		for _, tok := range (wordTokenizer{}).Tokenize([]byte(text)) {
+			got = append(got, string(tok.Term))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%q → %q, want %q", text, got, want)
+		}
+	}
+	// Folding never writes into the text being analysed.
+	text := []byte("ребёнок")
+	Analyze("ru", string(text))
+	b := []byte("ёлка")
+	fold(b)
+	if string(b) != "ёлка" {
+		t.Error("fold wrote into its input")
+	}
 }

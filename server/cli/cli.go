@@ -25,6 +25,13 @@ var commands = []command{
 	{"build", "render the site with Hugo into the public folder", runBuild},
 	{"serve", "build the site if needed, open the data folder and serve", runServe},
 	{"user", "manage accounts: create-admin, reset-2fa, list", runUser},
+	{"index", "rebuild the search index: --rebuild", runIndex},
+	{"import", "add documents (Markdown, text, HTML, PDF) to the knowledge base", runImport},
+}
+
+// hidden are commands the program runs itself, not listed in the usage.
+var hidden = []command{
+	{pdfChildCommand, "read one PDF's text (import runs it in a child process)", runPDFChild},
 }
 
 // Env is the outside world a command sees; tests give their own.
@@ -58,7 +65,7 @@ func Main(ctx context.Context, env *Env, args []string) int {
 		}
 		return 0
 	}
-	for _, c := range commands {
+	for _, c := range append(commands, hidden...) {
 		if c.name != args[0] {
 			continue
 		}

@@ -20,10 +20,12 @@ import (
 	"github.com/polis-portal/polis/server/auth"
 	"github.com/polis-portal/polis/server/config"
 	"github.com/polis-portal/polis/server/forum"
+	"github.com/polis-portal/polis/server/indexer"
 	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/mail"
 	"github.com/polis-portal/polis/server/practice"
+	"github.com/polis-portal/polis/server/searchpage"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/store"
@@ -38,10 +40,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := config.ApplyEnv(fs, env.Getenv); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
+	if err := settle(fs, &cfg, env); err != nil {
 		return err
 	}
 	log := newLogger(env.Stderr)
@@ -116,13 +115,17 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := seedPractices(ctx, cfg, s, st, log); err != nil {
 		return err
 	}
-	lh, err := newLibrary(cfg, acc)
+	gl, err := glossary.Load(filepath.Join(cfg.Site, "content", "_data", "glossary.toml"))
 	if err != nil {
 		return err
 	}
+	lh := newLibrary(cfg, acc, gl)
+	ix := &indexer.Indexer{Index: idx, Store: st, Library: lh.Lib, Glossary: gl, Site: s, Public: cfg.Public, Log: log}
+	idx.Text = ix.Text
+	sh := &searchpage.Handler{Gate: acc, Index: idx, Glossary: gl, Catalog: cat, Site: s, Log: log}
 	wh := &workshop.Handler{Gate: acc, Store: st, Files: fh.Files, Catalog: cat, Site: s, Log: log, FileBytes: fh.Limits.FileBytes, Now: time.Now}
 	h, err := server.New(server.Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log, Sessions: sessions,
-		Account: acc, Forum: fh, Workshop: wh, Practice: ph, Library: lh})
+		Account: acc, Forum: fh, Workshop: wh, Practice: ph, Library: lh, Search: sh})
 	if err != nil {
 		return err
 	}
@@ -135,10 +138,19 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := printSetupLink(ctx, env, st, base, s.Default); err != nil {
 		return err
 	}
+	ictx, stopIndexer := context.WithCancel(ctx)
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		runIndexer(ictx, ix, st, log)
+	}()
 	go sweepSessions(ctx, sessions, log)
 	go fh.RunDigests(ctx)
 	go wh.Run(ctx)
-	return server.Run(ctx, ln, h, log)
+	err = server.Run(ctx, ln, h, log)
+	stopIndexer()
+	<-indexed // the follower stops after its current batch; then the index closes
+	return err
 }
 
 // newForum makes the forum's handler from the settings; it shares the
@@ -172,22 +184,45 @@ func seedPractices(ctx context.Context, cfg config.Config, s *site.Site, st *sto
 	return nil
 }
 
-// newLibrary loads the model-legislation library and the glossary it
-// matches drafts with. Files with problems are named in the log and left
-// out; the others are served.
-func newLibrary(cfg config.Config, acc *account.Handler) (*library.Handler, error) {
+// newLibrary loads the model-legislation library. Files with problems are
+// named in the log and left out; the others are served.
+func newLibrary(cfg config.Config, acc *account.Handler, gl *glossary.Glossary) *library.Handler {
 	content := filepath.Join(cfg.Site, "content")
-	gl, err := glossary.Load(filepath.Join(content, "_data", "glossary.toml"))
-	if err != nil {
-		return nil, err
-	}
 	lib, err := library.Load(content, acc.Site.Codes(), gl)
 	if err != nil {
 		acc.Log.Error("library content has problems; those documents are not served", "err", err)
 	}
 	acc.Log.Info("library loaded", "documents", len(lib.Docs), "elements", len(lib.Elements))
 	return &library.Handler{Gate: acc, Lib: lib, Matcher: library.NewMatcher(lib, gl), Store: acc.Store, Catalog: acc.Catalog,
-		Site: acc.Site, Log: acc.Log, Now: acc.Now}, nil
+		Site: acc.Site, Log: acc.Log, Now: acc.Now}
+}
+
+// changeFeedKeep is how long the change feed keeps a row: a server whose
+// index is older rebuilds it when it starts.
+const changeFeedKeep = 30 * 24 * time.Hour
+
+// runIndexer brings the search index up to date (a full rebuild on first
+// start or after a mapping change), then follows the change feed until
+// the server stops; searches are answered meanwhile from what is there.
+func runIndexer(ctx context.Context, ix *indexer.Indexer, st *store.Store, log *slog.Logger) {
+	if err := ix.Start(ctx); err != nil {
+		log.Error("search index could not be brought up to date", "err", err)
+	}
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if err := st.PruneChanges(ctx, time.Now().Add(-changeFeedKeep).Unix()); err != nil && ctx.Err() == nil {
+				log.Warn("change feed: prune", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	ix.Follow(ctx)
 }
 
 // dsnFor is the database the settings name: SQLite in the data folder by

@@ -39,7 +39,12 @@ func Check(p *store.Practice, defLang string) []Problem {
 	if strings.TrimSpace(t.Body) == "" {
 		add("practiceErrRequired", "body", "the body (after the front matter) is empty")
 	}
-	need(p.Source.Organisation, "source.organisation")
+	// An imported document has a file, not necessarily an organisation or
+	// a link.
+	imported := p.Kind == "document"
+	if !imported {
+		need(p.Source.Organisation, "source.organisation")
+	}
 	need(p.Source.Title, "source.title")
 	if !slugPattern.MatchString(p.Slug) {
 		add("practiceErrSlug", "", "the file name must be lower-case words joined by hyphens")
@@ -47,7 +52,7 @@ func Check(p *store.Practice, defLang string) []Problem {
 	if !slices.Contains(Kinds, p.Kind) {
 		add("practiceErrChoice", "kind", "kind %q is not one of %s", p.Kind, strings.Join(Kinds, ", "))
 	}
-	if len(p.Topics) == 0 {
+	if len(p.Topics) == 0 && !imported {
 		add("practiceErrRequired", "topics", "missing required field topics")
 	}
 	for _, tp := range p.Topics {
@@ -72,10 +77,11 @@ func Check(p *store.Practice, defLang string) []Problem {
 	if y := p.Source.Year; y < 1980 || y > time.Now().Year()+1 {
 		add("practiceErrChoice", "source.year", "source.year %d is not a plausible year", y)
 	}
-	if u, err := url.Parse(p.Source.URL); p.Source.URL == "" || err != nil || u.Scheme != "https" || u.Host == "" ||
-		strings.ContainsAny(p.Source.URL, " \t\n<>\"") {
+	if u, err := url.Parse(p.Source.URL); (p.Source.URL != "" || !imported) && (p.Source.URL == "" || err != nil || u.Scheme != "https" || u.Host == "" ||
+		strings.ContainsAny(p.Source.URL, " \t\n<>\"")) {
 		add("practiceErrURL", "", "source.url %q must be an absolute https:// link", p.Source.URL)
 	}
+
 	switch p.Kind {
 	case "tool":
 		if p.Tool == nil {

@@ -35,8 +35,8 @@ import (
 
 // Controlled vocabularies.
 var (
-	Kinds    = []string{"guide", "report", "standard", "checklist", "tool", "training"}
-	DocKinds = []string{"guide", "report", "standard", "checklist"}
+	Kinds    = []string{"guide", "report", "standard", "checklist", "document", "tool", "training"}
+	DocKinds = []string{"guide", "report", "standard", "checklist", "document"}
 	Topics   = []string{"victim-identification", "digital-forensics", "online-investigation", "live-streaming",
 		"financial-investigation", "international-cooperation", "hotline-and-takedown", "prevention-and-awareness",
 		"offender-management", "victim-support", "legislation"}

@@ -186,7 +186,7 @@ func TestNoThirdPartyRequestsAndNoInlineCode(t *testing.T) {
 }
 
 // serverRoutes are paths that the server answers rather than a file.
-var serverRoutes = regexp.MustCompile(`^/[a-z]{2}/(help/go|account/.*|practices/.*|library/.*|workshops/.*)$`)
+var serverRoutes = regexp.MustCompile(`^/[a-z]{2}/(help/go|search|account/.*|practices/.*|library/.*|workshops/.*)$`)
 
 // TestNoBrokenInternalLinks follows every internal link and fragment in
 // public/ (issue 3).

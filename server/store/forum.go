@@ -149,7 +149,7 @@ func (s *Store) loadCategories(ctx context.Context) ([]*Category, error) {
 // groups. A taken slug gives ErrDuplicate.
 func (s *Store) SaveCategory(ctx context.Context, c *Category) error {
 	defer s.forgetCategories()
-	return s.WithTx(ctx, func(tx *sql.Tx) error {
+	return s.withChange(ctx, ChangeCategory, func() any { return c.ID }, func(tx *sql.Tx) error {
 		var err error
 		if c.ID == 0 {
 			err = tx.QueryRowContext(ctx, `INSERT INTO forum_categories (slug, position, read_audience, start_audience, reply_audience, created_at)
@@ -560,7 +560,7 @@ func (s *Store) fillAttachments(ctx context.Context, posts []*Post) error {
 
 // CreateThread inserts t with its first post p, setting both IDs.
 func (s *Store) CreateThread(ctx context.Context, t *Thread, p *Post) error {
-	return s.WithTx(ctx, func(tx *sql.Tx) error {
+	return s.withChange(ctx, ChangeThread, func() any { return t.ID }, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO forum_threads (category_id, title, author_id, lang, sensitivity, created_at, last_post_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
 			t.CategoryID, t.Title, t.AuthorID, t.Lang, t.Sensitivity, t.CreatedAt).Scan(&t.ID); err != nil {
@@ -580,7 +580,7 @@ func (s *Store) CreateThread(ctx context.Context, t *Thread, p *Post) error {
 // number. Unless force is set (staff), a closed, locked or hidden thread
 // refuses it with ErrClosed.
 func (s *Store) AddPost(ctx context.Context, p *Post, force bool) error {
-	return s.WithTx(ctx, func(tx *sql.Tx) error { return addPost(ctx, tx, p, force) })
+	return s.withChange(ctx, ChangePost, func() any { return p.ID }, func(tx *sql.Tx) error { return addPost(ctx, tx, p, force) })
 }
 
 func addPost(ctx context.Context, tx *sql.Tx, p *Post, force bool) error {
@@ -624,7 +624,7 @@ func (s *Store) AddAttachment(ctx context.Context, postID int64, a Attachment) e
 // EditPost replaces a post's text, keeping the previous text as a
 // revision with who changed it, when and why.
 func (s *Store) EditPost(ctx context.Context, postID int64, body, html, lang string, by, at int64, reason string) error {
-	return s.WithTx(ctx, func(tx *sql.Tx) error {
+	return s.withChange(ctx, ChangePost, func() any { return postID }, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO forum_revisions (post_id, body, edited_by, edited_at, reason)
 			SELECT id, body, $1, $2, $3 FROM forum_posts WHERE id = $4 AND deleted_at = 0`, by, at, reason, postID)
 		if err != nil {
@@ -679,7 +679,7 @@ func (s *Store) HidePost(ctx context.Context, postID, by, at int64, reason strin
 
 // RestorePost shows a hidden post again.
 func (s *Store) RestorePost(ctx context.Context, postID int64) error {
-	return s.WithTx(ctx, func(tx *sql.Tx) error {
+	return s.withChange(ctx, ChangePost, func() any { return postID }, func(tx *sql.Tx) error {
 		var threadID int64
 		err := tx.QueryRowContext(ctx, `UPDATE forum_posts SET hidden_at = 0, hidden_by = NULL, hidden_reason = ''
 			WHERE id = $1 AND hidden_at <> 0 RETURNING thread_id`, postID).Scan(&threadID)
@@ -696,7 +696,7 @@ func (s *Store) RestorePost(ctx context.Context, postID int64) error {
 // setPostState applies set to a post when cond holds and recounts its
 // thread's visible posts.
 func (s *Store) setPostState(ctx context.Context, postID int64, set, cond string, args []any) error {
-	return s.WithTx(ctx, func(tx *sql.Tx) error {
+	return s.withChange(ctx, ChangePost, func() any { return postID }, func(tx *sql.Tx) error {
 		var threadID int64
 		n := strconv.Itoa(len(args) + 1)
 		err := tx.QueryRowContext(ctx, `UPDATE forum_posts SET `+set+` WHERE id = $`+n+` AND `+cond+` RETURNING thread_id`,
@@ -736,12 +736,27 @@ func (s *Store) SetThreadState(ctx context.Context, threadID int64, state string
 
 // HideThread hides a thread from everyone but staff (at 0 restores it).
 func (s *Store) HideThread(ctx context.Context, threadID, at int64, reason string) error {
-	return s.exec1(ctx, "hide thread", `UPDATE forum_threads SET hidden_at = $1, hidden_reason = $2 WHERE id = $3`, at, reason, threadID)
+	return s.updateThread(ctx, threadID, `UPDATE forum_threads SET hidden_at = $1, hidden_reason = $2 WHERE id = $3`, at, reason, threadID)
 }
 
 // MoveThread puts a thread in another category.
 func (s *Store) MoveThread(ctx context.Context, threadID, categoryID int64) error {
-	return s.exec1(ctx, "move thread", `UPDATE forum_threads SET category_id = $1 WHERE id = $2`, categoryID, threadID)
+	return s.updateThread(ctx, threadID, `UPDATE forum_threads SET category_id = $1 WHERE id = $2`, categoryID, threadID)
+}
+
+// updateThread changes one thread in a way search must follow (who may
+// read its posts), recording the change.
+func (s *Store) updateThread(ctx context.Context, threadID int64, q string, args ...any) error {
+	return s.withChange(ctx, ChangeThread, func() any { return threadID }, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
 }
 
 // SetSensitivity changes a thread's sensitivity label.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -190,6 +191,20 @@ func (s *Store) PracticeBySlug(ctx context.Context, slug string, audiences []str
 	return ps[0], nil
 }
 
+// PracticeSlugBySeedHash returns the slug of the entry loaded from the
+// seed or file whose hash is given, or ErrNotFound.
+func (s *Store) PracticeSlugBySeedHash(ctx context.Context, hash string) (string, error) {
+	var slug string
+	err := s.queryRow(ctx, `SELECT slug FROM practices WHERE seed_hash = $1`, hash).Scan(&slug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: practice by seed hash: %w", err)
+	}
+	return slug, nil
+}
+
 // SavePractice creates p (ID 0) or replaces it with its texts, and keeps
 // the new state as a revision by saver (0: the seed) with a note.
 func (s *Store) SavePractice(ctx context.Context, p *Practice, saver int64, note string) error {
@@ -201,7 +216,7 @@ func (s *Store) SavePractice(ctx context.Context, p *Practice, saver int64, note
 	if err != nil {
 		return err
 	}
-	return s.WithTx(ctx, func(tx *sql.Tx) error {
+	return s.withChange(ctx, ChangePractice, func() any { return p.Slug }, func(tx *sql.Tx) error {
 		args := []any{p.Slug, p.Kind, p.Audience, strings.Join(p.Topics, ","), strings.Join(p.SourceLangs, ","), p.Source.Organisation,
 			p.Source.Symbol, p.Source.Year, p.Source.Title, p.Source.URL, string(det), p.Date, p.SeedHash, p.UpdatedAt, nullID(saver)}
 		if p.ID == 0 {

@@ -45,6 +45,8 @@ type Store struct {
 
 	stmts  sync.Map // query text → *sql.Stmt
 	nstmts atomic.Int32
+
+	signal chan struct{} // see ChangeSignal
 }
 
 // maxStatements bounds the statement cache; queries past it (there should
@@ -146,7 +148,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetMaxOpenConns(8)
 		db.SetMaxIdleConns(8)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		s = &Store{db: db, dialect: "sqlite"}
+		s = &Store{db: db, dialect: "sqlite", signal: make(chan struct{}, 1)}
 	default:
 		return nil, fmt.Errorf("store: unsupported database DSN (only SQLite file: DSNs so far)")
 	}

@@ -120,7 +120,7 @@ func (s *Store) CreateWorkshop(ctx context.Context, w *Workshop) error {
 // follow the titles.
 func (s *Store) UpdateWorkshop(ctx context.Context, w *Workshop) error {
 	defer s.forgetCategories()
-	return s.WithTx(ctx, func(tx *sql.Tx) error {
+	return s.withChange(ctx, ChangeWorkshop, func() any { return w.Slug }, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE workshops SET starts_at = $1, ends_at = $2, summary_public = $3, summary_at = $4 WHERE id = $5`,
 			w.StartsAt, w.EndsAt, boolInt(w.SummaryPublic), w.SummaryAt, w.ID); err != nil {
 			return err
@@ -247,7 +247,7 @@ func (s *Store) WorkshopBySlug(ctx context.Context, slug string) (*Workshop, err
 // AddWorkshopSession adds a session and its discussion thread (with its
 // opening post) in one transaction.
 func (s *Store) AddWorkshopSession(ctx context.Context, workshopID int64, ss *WorkshopSession, t *Thread, p *Post) error {
-	return s.WithTx(ctx, func(tx *sql.Tx) error {
+	return s.withChange(ctx, ChangeThread, func() any { return t.ID }, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO forum_threads (category_id, title, author_id, lang, sensitivity, created_at, last_post_at, closed)
 			VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id`, t.CategoryID, t.Title, t.AuthorID, t.Lang, t.Sensitivity, t.CreatedAt, boolInt(t.Closed)).Scan(&t.ID); err != nil {
 			return err
