@@ -22,6 +22,7 @@ import (
 	"github.com/polis-portal/polis/server/indexer"
 	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/mail"
+	"github.com/polis-portal/polis/server/metrics"
 	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/searchpage"
 	"github.com/polis-portal/polis/server/session"
@@ -58,6 +59,8 @@ func newAccountServer(t testing.TB) *accountServer {
 		Keys: keys, Limiter: lim, Web: d.Web, Catalog: d.Catalog, Site: d.Site, Log: d.Log, Policy: account.DefaultPolicy, Now: clock,
 		Mailer: &mail.Mailer{Store: d.Store, Log: d.Log, Now: clock}}
 	d.Account = as.acc
+	d.Metrics = metrics.New()
+	as.acc.Metrics = d.Metrics
 	as.forum = &forum.Handler{Gate: as.acc, Store: d.Store, Files: &attachment.Store{Dir: filepath.Join(t.TempDir(), "attachments")},
 		Catalog: d.Catalog, Site: d.Site, Mailer: as.acc.Mailer, Log: d.Log, Limits: forum.DefaultLimits, Now: clock}
 	as.acc.Notices = as.forum.Notices

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -276,5 +277,43 @@ func TestSearchRebuildAfterDeletingTheIndex(t *testing.T) {
 	res, err := idx.Search(context.Background(), search.Request{Query: search.Parse("zebraopen"), Audiences: []string{search.Public, search.Experts, search.Staff}, Size: 5})
 	if err != nil || n2 != n1 || res.Total != 1 {
 		t.Errorf("rebuilt: %d documents (had %d), %d hits", n2, n1, res.Total)
+	}
+}
+
+// TestMetrics: /metrics shows request counts and latencies by route (the
+// pattern, never a path with an id), search latency, the index's size and
+// feed lag, the database pool and login events, to allowed addresses only
+// (issue 9).
+func TestMetrics(t *testing.T) {
+	f := newForumFixture(t)
+	as := f.as
+	as.searchable(t)
+	c := as.client(t)
+	c.get("/en/")
+	c.get("/en/forum/t/" + id(f.threads["open"].ID))
+	c.get("/api/search?q=grooming")
+	c.post("/en/account/login", url.Values{"email": {"nobody@unit.example"}, "password": {"wrong password here"}})
+	st, body, _ := c.get("/metrics")
+	if st != 200 {
+		t.Fatalf("/metrics: %d", st)
+	}
+	for _, want := range []string{`polis_http_requests_total{route="GET /{lang}/forum/t/{id}",method="GET",code="303"}`,
+		`polis_http_request_duration_seconds_bucket{route="GET /api/search",le="+Inf"}`, `polis_search_documents `,
+		`polis_search_feed_lag 0`, `polis_db_connections{state="open"}`, `polis_login_events_total{event="failure"} 1`,
+		`polis_http_requests_total{route="static"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "/en/forum/t/"+id(f.threads["open"].ID)) || strings.Contains(body, "nobody@") {
+		t.Error("/metrics shows a path with an id or an address")
+	}
+	// Another address: the same 404 as for anything that does not exist.
+	as.deps.Config.MetricsAllow = "10.0.0.0/8"
+	h, _ := New(as.deps)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 404 || strings.Contains(rec.Body.String(), "polis_") {
+		t.Errorf("/metrics from a foreign address: %d", rec.Code)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/polis-portal/polis/server/forum"
 	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/locale"
+	"github.com/polis-portal/polis/server/metrics"
 	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/searchpage"
 	"github.com/polis-portal/polis/server/session"
@@ -47,6 +48,7 @@ type Deps struct {
 	Practice *practice.Handler   // the best-practice knowledge base (needs Account)
 	Library  *library.Handler    // the model-legislation library (needs Account)
 	Search   *searchpage.Handler // search pages and API (needs Account)
+	Metrics  *metrics.Registry   // nil: a new one
 }
 
 // handler holds what the route handlers need; nothing comes from globals.
@@ -57,13 +59,17 @@ type handler struct {
 
 // New returns the complete HTTP handler: routes wrapped in middleware.
 func New(d Deps) (http.Handler, error) {
+	if d.Metrics == nil {
+		d.Metrics = metrics.New()
+	}
 	h := &handler{Deps: d}
+	h.registerGauges()
 	st, err := static.New(d.Config.Public, http.HandlerFunc(h.notFound))
 	if err != nil {
 		return nil, err
 	}
 	h.static = st
-	return h.middleware(h.routes()), nil
+	return h.middleware(routed(h.routes())), nil
 }
 
 // routes is the whole route table.
@@ -73,6 +79,7 @@ func (h *handler) routes() *http.ServeMux {
 	// Operations.
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
+	mux.HandleFunc("GET /metrics", h.metricsPage)
 
 	// The root picks the reader's language.
 	mux.HandleFunc("GET /{$}", h.languageRedirect)
@@ -250,6 +257,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 	next = limitBody(h.Config.MaxBodyBytes, max(h.Config.UploadBytes(), h.Config.MaxBodyBytes), next)
 	next = securityHeaders(next)
 	next = h.recoverer(next)
+	next = h.measure(next)
 	next = accessLog(h.Log, next)
 	return next
 }

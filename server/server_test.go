@@ -21,6 +21,7 @@ import (
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/sitetest"
 	"github.com/polis-portal/polis/server/store"
+	"github.com/polis-portal/polis/server/storetest"
 	"github.com/polis-portal/polis/server/web"
 )
 
@@ -69,7 +70,13 @@ func newDepsFor(tb testing.TB, root, public string, logOut io.Writer) Deps {
 		tb.Fatal(err)
 	}
 	data := tb.TempDir()
-	st, err := store.Open(context.Background(), store.SQLiteDSN(filepath.Join(data, "polis.db")))
+	// SQLite in the data folder, where tests that read it look; or a new
+	// PostgreSQL database when the tests run on PostgreSQL.
+	dsn := store.SQLiteDSN(filepath.Join(data, "polis.db"))
+	if storetest.Backend() == storetest.Postgres {
+		dsn = storetest.DSN(tb, storetest.Postgres)
+	}
+	st, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -88,7 +95,7 @@ func newDepsFor(tb testing.TB, root, public string, logOut io.Writer) Deps {
 		tb.Fatal(err)
 	}
 	cfg := config.Default()
-	cfg.Site, cfg.Public, cfg.Data = root, public, data
+	cfg.Site, cfg.Public, cfg.Data, cfg.DB = root, public, data, dsn
 	return Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log}
 }
 

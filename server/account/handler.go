@@ -16,6 +16,7 @@ import (
 	"github.com/polis-portal/polis/server/auth"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/mail"
+	"github.com/polis-portal/polis/server/metrics"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/store"
@@ -52,6 +53,9 @@ type Handler struct {
 	// Notices counts the viewer's unread notifications for the header
 	// (set by the forum; nil shows none).
 	Notices func(ctx context.Context, u *store.User) int
+
+	// Metrics counts login events (nil: not counted).
+	Metrics *metrics.Registry
 }
 
 // lang returns the request's site language from the {lang} path segment;
@@ -202,6 +206,10 @@ func (h *Handler) needsTOTP(u *store.User) bool {
 // audit appends a security event; a failure to audit is logged loudly but
 // does not undo what was done.
 func (h *Handler) audit(ctx context.Context, r *http.Request, actor int64, action string, target int64, detail string) {
+	if h.Metrics != nil && strings.HasPrefix(action, "login.") {
+		h.Metrics.Add("polis_login_events_total", "Login steps by outcome (success, failure, lockout, …).",
+			metrics.Labels("event", strings.TrimPrefix(action, "login.")), 1)
+	}
 	err := h.Store.Audit(ctx, store.AuditEntry{At: h.Now().Unix(), ActorID: actor, Action: action, TargetID: target, Detail: detail, IP: session.ClientIP(r)})
 	if err != nil {
 		h.Log.Error("audit write failed", "action", action, "err", err)

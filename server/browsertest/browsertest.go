@@ -20,6 +20,11 @@ const ExecPath = "/usr/bin/chromium"
 // profile, closed when the test ends. Every run is bounded in time.
 func New(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
+	if os.Getenv("POLIS_TEST_BACKEND") == "postgres" {
+		// The browser checks what a person sees; they run once, in the
+		// SQLite run. The PostgreSQL run is about the database.
+		t.Skip("browsertest: browser tests run in the SQLite run only")
+	}
 	path := ExecPath
 	if _, err := os.Stat(path); err != nil {
 		if p, lerr := exec.LookPath("chromium"); lerr == nil {

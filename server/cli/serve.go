@@ -24,6 +24,7 @@ import (
 	"github.com/polis-portal/polis/server/library"
 	"github.com/polis-portal/polis/server/locale"
 	"github.com/polis-portal/polis/server/mail"
+	"github.com/polis-portal/polis/server/metrics"
 	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/searchpage"
 	"github.com/polis-portal/polis/server/session"
@@ -36,7 +37,7 @@ import (
 func runServe(ctx context.Context, env *Env, args []string) error {
 	cfg := config.Default()
 	fs := newFlags(env, "serve", "Build the site when public/ is missing or older than its sources, open (creating\non first run) the data folder with the SQLite database and the search index, and\nserve Polis until interrupted.")
-	cfg.Bind(fs, "addr", "data", "db", "site", "public", "accounts", "forum")
+	cfg.Bind(fs, "addr", "data", "db", "site", "public", "accounts", "forum", "ops")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -101,7 +102,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	policy := account.DefaultPolicy
 	policy.TwoFactorExperts = cfg.ExpertsTOTP
 	policy.InviteSkipsQueue = cfg.InviteSkipsQueue
-	acc := &account.Handler{
+	reg := metrics.New()
+	acc := &account.Handler{Metrics: reg,
 		Store: st, Sessions: sessions, Hasher: auth.NewHasher(auth.DefaultParams, 4), Keys: keys,
 		Limiter: auth.NewLimiter(st), Web: rd, Catalog: cat, Site: s, Log: log, Policy: policy, Now: time.Now,
 		Mailer: &mail.Mailer{Store: st, Log: log, Now: time.Now, SMTP: mail.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom,
@@ -122,10 +124,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	lh := newLibrary(cfg, acc, gl)
 	ix := &indexer.Indexer{Index: idx, Store: st, Library: lh.Lib, Glossary: gl, Site: s, Public: cfg.Public, Log: log}
 	idx.Text = ix.Text
-	sh := &searchpage.Handler{Gate: acc, Index: idx, Glossary: gl, Catalog: cat, Site: s, Log: log}
+	sh := &searchpage.Handler{Gate: acc, Index: idx, Glossary: gl, Catalog: cat, Site: s, Log: log, Metrics: reg}
 	wh := &workshop.Handler{Gate: acc, Store: st, Files: fh.Files, Catalog: cat, Site: s, Log: log, FileBytes: fh.Limits.FileBytes, Now: time.Now}
 	h, err := server.New(server.Deps{Config: cfg, Site: s, Catalog: cat, Web: rd, Store: st, Index: idx, Log: log, Sessions: sessions,
-		Account: acc, Forum: fh, Workshop: wh, Practice: ph, Library: lh, Search: sh})
+		Account: acc, Forum: fh, Workshop: wh, Practice: ph, Library: lh, Search: sh, Metrics: reg})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,6 +40,19 @@ type Config struct {
 	PostsPerDay    int   // a member's posts in any 24 hours; POLIS_POSTS_PER_DAY
 	FileMB         int64 // largest attachment, MiB; POLIS_FILE_MB
 	FilesPerPost   int   // POLIS_FILES_PER_POST
+
+	MetricsAllow string // addresses (CIDRs, comma-separated) that may read /metrics; POLIS_METRICS_ALLOW
+}
+
+// MetricsNets parses MetricsAllow (checked by Validate).
+func (c Config) MetricsNets() []netip.Prefix {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.MetricsAllow, ",") {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(f)); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // UploadBytes is the body limit of a form with files: room for every file
@@ -67,6 +81,8 @@ func Default() Config {
 		PostsPerDay:    200,
 		FileMB:         10,
 		FilesPerPost:   3,
+
+		MetricsAllow: "127.0.0.1/32,::1/128",
 	}
 }
 
@@ -90,6 +106,7 @@ var env = map[string]string{
 	"POLIS_POSTS_PER_DAY":      "posts-per-day",
 	"POLIS_FILE_MB":            "file-mb",
 	"POLIS_FILES_PER_POST":     "files-per-post",
+	"POLIS_METRICS_ALLOW":      "metrics-allow",
 }
 
 // Bind registers the flags that the named fields need on fs. Which flags a
@@ -122,6 +139,8 @@ func (c *Config) Bind(fs *flag.FlagSet, fields ...string) {
 			fs.IntVar(&c.PostsPerDay, "posts-per-day", c.PostsPerDay, "a member's forum posts allowed in any 24 hours (env POLIS_POSTS_PER_DAY)")
 			fs.Int64Var(&c.FileMB, "file-mb", c.FileMB, "largest forum attachment, in MiB (env POLIS_FILE_MB)")
 			fs.IntVar(&c.FilesPerPost, "files-per-post", c.FilesPerPost, "attachments allowed on one post (env POLIS_FILES_PER_POST)")
+		case "ops":
+			fs.StringVar(&c.MetricsAllow, "metrics-allow", c.MetricsAllow, "addresses (CIDRs, comma-separated) allowed to read /metrics; empty: nobody (env POLIS_METRICS_ALLOW)")
 		default:
 			panic("config: unknown field " + f)
 		}
@@ -153,8 +172,17 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--addr %q: want host:port (%v)", c.Addr, err))
 		}
 	}
-	if c.DB != "" && !strings.HasPrefix(c.DB, "file:") && !strings.HasSuffix(c.DB, ".db") {
-		errs = append(errs, fmt.Errorf("--db %q: only SQLite (a file: DSN or a .db path) is supported so far", c.DB))
+	if c.DB != "" && !strings.HasPrefix(c.DB, "file:") && !strings.HasSuffix(c.DB, ".db") &&
+		!strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, fmt.Errorf("--db: want SQLite (a file: DSN or a .db path) or PostgreSQL (postgres://…)"))
+	}
+	for _, f := range strings.Split(c.MetricsAllow, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(f); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-allow %q: want CIDRs such as 127.0.0.1/32 (%v)", f, err))
+		}
 	}
 	if c.SessionIdle < time.Minute || c.SessionMax < c.SessionIdle {
 		errs = append(errs, fmt.Errorf("--session-idle %s and --session-max %s: want at least a minute, and max no shorter than idle", c.SessionIdle, c.SessionMax))

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -23,6 +24,7 @@ import (
 	"github.com/polis-portal/polis/server/account"
 	"github.com/polis-portal/polis/server/indexer"
 	"github.com/polis-portal/polis/server/locale"
+	"github.com/polis-portal/polis/server/metrics"
 	"github.com/polis-portal/polis/server/session"
 	"github.com/polis-portal/polis/server/site"
 	"github.com/polis-portal/polis/server/store"
@@ -36,6 +38,14 @@ type Handler struct {
 	Catalog  *locale.Catalog
 	Site     *site.Site
 	Log      *slog.Logger
+	Metrics  *metrics.Registry // nil: latencies not recorded
+}
+
+// observe records a search's latency.
+func (h *Handler) observe(kind string, d time.Duration) {
+	if h.Metrics != nil {
+		h.Metrics.Observe("polis_search_duration_seconds", "Search latency (the index's part), by page or API.", metrics.Labels("via", kind), d)
+	}
 }
 
 // pageSize is the hits on a page; maxPage bounds how deep a reader pages.
@@ -206,6 +216,7 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 			h.Gate.Fail(w, r, lang, err)
 			return
 		}
+		h.observe("page", res.Took)
 		d.Searched, d.Total, d.Hits = true, int(res.Total), hitsView(res, lang)
 		d.Facets = h.facets(res, lang, q, extra)
 		d.Took = strconv.FormatFloat(float64(res.Took.Microseconds())/1000, 'f', 1, 64)
@@ -286,6 +297,7 @@ func (h *Handler) API(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, `{"error":"search failed"}`, http.StatusInternalServerError)
 			return
 		}
+		h.observe("api", res.Took)
 		out.Total, out.Hits, out.DidYouMean, out.Expanded = res.Total, hitsView(res, lang), res.DidYouMean, res.Expanded
 		out.TookMS = float64(res.Took.Microseconds()) / 1000
 		for f, vs := range res.Facets {

@@ -20,7 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
 // ErrNotFound is returned when a row asked for does not exist.
@@ -149,8 +150,23 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetMaxIdleConns(8)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		s = &Store{db: db, dialect: "sqlite", signal: make(chan struct{}, 1)}
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		// PostgreSQL takes concurrent writers itself; the pool is sized
+		// for a server's requests and the indexer, well under the
+		// database's max_connections (100 by default) for two or three
+		// servers. A connection that failed is replaced, so the server
+		// recovers by itself when the database comes back.
+		db.SetMaxOpenConns(24)
+		db.SetMaxIdleConns(12)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		db.SetConnMaxLifetime(time.Hour)
+		s = &Store{db: db, dialect: "postgres", signal: make(chan struct{}, 1)}
 	default:
-		return nil, fmt.Errorf("store: unsupported database DSN (only SQLite file: DSNs so far)")
+		return nil, fmt.Errorf("store: unsupported database DSN: want file:… (SQLite) or postgres://… (PostgreSQL)")
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
@@ -223,6 +239,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 func (s *Store) migrate(ctx context.Context, ms []migration) error {
+	if s.dialect == "postgres" {
+		// Servers starting at once on one database take turns: a session
+		// lock, held on one connection for the whole run.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7061327)`); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7061327)`)
+	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
@@ -274,3 +303,6 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 	}
 	return int(v.Int64), nil
 }
+
+// Stats is the connection pool's state, for the metrics.
+func (s *Store) Stats() sql.DBStats { return s.db.Stats() }

@@ -3,15 +3,21 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/polis-portal/polis/server/storetest"
 )
 
 func openTemp(t *testing.T, file string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), SQLiteDSN(file))
+	return openDSN(t, SQLiteDSN(file))
+}
+
+func openDSN(t *testing.T, dsn string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,13 +25,37 @@ func openTemp(t *testing.T, file string) *Store {
 	return s
 }
 
+// eachBackend runs f on SQLite and on PostgreSQL (issue 9: the store's
+// tests run on both; the PostgreSQL run skips locally without
+// POLIS_TEST_POSTGRES, never under CI).
+func eachBackend(t *testing.T, f func(t *testing.T, dsn string)) {
+	for _, b := range []string{storetest.SQLite, storetest.Postgres} {
+		t.Run(b, func(t *testing.T) { f(t, storetest.DSN(t, b)) })
+	}
+}
+
+// tableExists asks the database's catalogue.
+func tableExists(t *testing.T, s *Store, name string) bool {
+	t.Helper()
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE name = $1`
+	if s.dialect == "postgres" {
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = $1`
+	}
+	var n int
+	if err := s.db.QueryRowContext(context.Background(), q, name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
 // TestMigrateFreshAndAgain applies the migrations to a new database file,
 // then opens it again: nothing is applied twice and the data stays
 // (issue 2).
-func TestMigrateFreshAndAgain(t *testing.T) {
+func TestMigrateFreshAndAgain(t *testing.T) { eachBackend(t, testMigrateFreshAndAgain) }
+
+func testMigrateFreshAndAgain(t *testing.T, dsn string) {
 	ctx := context.Background()
-	file := filepath.Join(t.TempDir(), "polis.db")
-	s := openTemp(t, file)
+	s := openDSN(t, dsn)
 	ms, err := s.migrations()
 	if err != nil {
 		t.Fatal(err)
@@ -40,13 +70,15 @@ func TestMigrateFreshAndAgain(t *testing.T) {
 	if _, err := s.SetSettingOnce(ctx, "created_at", "first"); err != nil {
 		t.Fatal(err)
 	}
-	var mode string
-	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
-		t.Errorf("journal_mode = %q (%v), want wal", mode, err)
+	if s.dialect == "sqlite" {
+		var mode string
+		if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("journal_mode = %q (%v), want wal", mode, err)
+		}
 	}
 	s.Close()
 
-	s2 := openTemp(t, file)
+	s2 := openDSN(t, dsn)
 	v2, err := s2.Version(ctx)
 	if err != nil || v2 != v {
 		t.Fatalf("version after reopen = %d (%v), want %d", v2, err, v)
@@ -64,8 +96,11 @@ func TestMigrateFreshAndAgain(t *testing.T) {
 // TestFailedMigrationRollsBackWhole: a migration that fails half way leaves
 // neither its tables nor its version behind, and later ones are not run.
 func TestFailedMigrationRollsBackWhole(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) { testFailedMigrationRollsBackWhole(t, openDSN(t, dsn)) })
+}
+
+func testFailedMigrationRollsBackWhole(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s := openTemp(t, filepath.Join(t.TempDir(), "polis.db"))
 	ms, err := s.migrations()
 	if err != nil {
 		t.Fatal(err)
@@ -84,9 +119,7 @@ func TestFailedMigrationRollsBackWhole(t *testing.T) {
 		t.Errorf("version = %d, want %d", v, len(ms))
 	}
 	for _, table := range []string{"half_done", "after_bad"} {
-		var n int
-		s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = $1`, table).Scan(&n)
-		if n != 0 {
+		if tableExists(t, s, table) {
 			t.Errorf("table %s exists after a failed migration", table)
 		}
 	}
@@ -94,15 +127,16 @@ func TestFailedMigrationRollsBackWhole(t *testing.T) {
 
 // TestConcurrentOpenMigratesOnce: servers starting together on one
 // database file apply each migration exactly once.
-func TestConcurrentOpenMigratesOnce(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "polis.db")
+func TestConcurrentOpenMigratesOnce(t *testing.T) { eachBackend(t, testConcurrentOpenMigratesOnce) }
+
+func testConcurrentOpenMigratesOnce(t *testing.T, dsn string) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := Open(context.Background(), SQLiteDSN(file))
+			s, err := Open(context.Background(), dsn)
 			if err != nil {
 				errs <- err
 				return
@@ -115,7 +149,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	s := openTemp(t, file)
+	s := openDSN(t, dsn)
 	ms, _ := s.migrations()
 	var n int
 	if err := s.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
@@ -124,10 +158,12 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 }
 
 func TestSettingNotFound(t *testing.T) {
-	s := openTemp(t, filepath.Join(t.TempDir(), "polis.db"))
-	if _, err := s.Setting(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Setting(nope) = %v, want ErrNotFound", err)
-	}
+	eachBackend(t, func(t *testing.T, dsn string) {
+		s := openDSN(t, dsn)
+		if _, err := s.Setting(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Setting(nope) = %v, want ErrNotFound", err)
+		}
+	})
 }
 
 func TestOpenRejectsUnknownDSN(t *testing.T) {
@@ -139,8 +175,11 @@ func TestOpenRejectsUnknownDSN(t *testing.T) {
 // TestAuditLogIsAppendOnly: the database itself refuses to change or delete
 // audit entries (issue 4).
 func TestAuditLogIsAppendOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) { testAuditLogIsAppendOnly(t, openDSN(t, dsn)) })
+}
+
+func testAuditLogIsAppendOnly(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s := openTemp(t, filepath.Join(t.TempDir(), "polis.db"))
 	if err := s.Audit(ctx, AuditEntry{At: 1, Action: "login.failure", Detail: "x@example.org"}); err != nil {
 		t.Fatal(err)
 	}
