@@ -18,7 +18,6 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
-
 )
 
 // Backends.
