@@ -26,6 +26,7 @@ import (
 	"github.com/polis-portal/polis/server/practice"
 	"github.com/polis-portal/polis/server/searchpage"
 	"github.com/polis-portal/polis/server/session"
+	"github.com/polis-portal/polis/server/sitetest"
 	"github.com/polis-portal/polis/server/store"
 	"github.com/polis-portal/polis/server/workshop"
 )
@@ -44,10 +45,15 @@ type accountServer struct {
 	now      time.Time
 }
 
-func newAccountServer(t testing.TB) *accountServer {
+func newAccountServer(t testing.TB) *accountServer { return newAccountServerOn(t, "") }
+
+// newAccountServerOn is newAccountServer on a given database (dsn; ""
+// makes a new one of the tests' backend), with its own data folder and
+// search index: two of them on one database are two servers.
+func newAccountServerOn(t testing.TB, dsn string) *accountServer {
 	t.Helper()
 	logs := &syncBuffer{}
-	d := newDeps(t, logs)
+	d := newDepsDSN(t, sitetest.Root(t), sitetest.Built(t), logs, dsn)
 	keys, _ := auth.NewKeys([]byte(strings.Repeat("s", 64)))
 	as := &accountServer{deps: d, now: time.Now(), logs: logs}
 	clock := func() time.Time { return as.now }

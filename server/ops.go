@@ -94,7 +94,7 @@ func (h *handler) metricsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	h.Metrics.WriteTo(w)
+	h.Metrics.Write(w)
 }
 
 // allowed reports whether the connection's address is in one of nets.

@@ -64,6 +64,12 @@ func newDeps(tb testing.TB, logOut io.Writer) Deps {
 // newDepsFor serves the site whose sources are in root, built into public.
 func newDepsFor(tb testing.TB, root, public string, logOut io.Writer) Deps {
 	tb.Helper()
+	return newDepsDSN(tb, root, public, logOut, "")
+}
+
+// newDepsDSN is newDepsFor on the database dsn ("" makes a new one).
+func newDepsDSN(tb testing.TB, root, public string, logOut io.Writer, dsn string) Deps {
+	tb.Helper()
 	log := slog.New(slog.NewTextHandler(logOut, nil))
 	s, err := site.Load(root)
 	if err != nil {
@@ -72,9 +78,12 @@ func newDepsFor(tb testing.TB, root, public string, logOut io.Writer) Deps {
 	data := tb.TempDir()
 	// SQLite in the data folder, where tests that read it look; or a new
 	// PostgreSQL database when the tests run on PostgreSQL.
-	dsn := store.SQLiteDSN(filepath.Join(data, "polis.db"))
-	if storetest.Backend() == storetest.Postgres {
+	switch {
+	case dsn != "":
+	case storetest.Backend() == storetest.Postgres:
 		dsn = storetest.DSN(tb, storetest.Postgres)
+	default:
+		dsn = store.SQLiteDSN(filepath.Join(data, "polis.db"))
 	}
 	st, err := store.Open(context.Background(), dsn)
 	if err != nil {

@@ -27,6 +27,8 @@ var commands = []command{
 	{"user", "manage accounts: create-admin, reset-2fa, list", runUser},
 	{"index", "rebuild the search index: --rebuild", runIndex},
 	{"import", "add documents (Markdown, text, HTML, PDF) to the knowledge base", runImport},
+	{"backup", "write the database, attachments, secrets and content into one archive", runBackup},
+	{"restore", "unpack a backup archive into an empty data folder", runRestore},
 }
 
 // hidden are commands the program runs itself, not listed in the usage.

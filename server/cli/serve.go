@@ -37,7 +37,7 @@ import (
 func runServe(ctx context.Context, env *Env, args []string) error {
 	cfg := config.Default()
 	fs := newFlags(env, "serve", "Build the site when public/ is missing or older than its sources, open (creating\non first run) the data folder with the SQLite database and the search index, and\nserve Polis until interrupted.")
-	cfg.Bind(fs, "addr", "data", "db", "site", "public", "accounts", "forum", "ops")
+	cfg.Bind(fs, "addr", "data", "db", "site", "public", "attachments", "accounts", "forum", "ops")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func newForum(cfg config.Config, acc *account.Handler) *forum.Handler {
 	limits.PostsPerDay = cfg.PostsPerDay
 	limits.FileBytes = cfg.FileMB << 20
 	limits.FilesPerPost = cfg.FilesPerPost
-	fh := &forum.Handler{Gate: acc, Store: acc.Store, Files: &attachment.Store{Dir: filepath.Join(cfg.Data, "attachments")},
+	fh := &forum.Handler{Gate: acc, Store: acc.Store, Files: &attachment.Store{Dir: cfg.Attachments},
 		Catalog: acc.Catalog, Site: acc.Site, Mailer: acc.Mailer, Log: acc.Log, Limits: limits, Now: acc.Now}
 	acc.Notices = fh.Notices
 	return fh

@@ -23,6 +23,11 @@ type Config struct {
 	Site   string // site source folder holding config.toml; POLIS_SITE
 	Public string // Hugo's output folder; POLIS_PUBLIC
 
+	// Attachments is where forum and workshop documents are kept; empty:
+	// the data folder's attachments/. Several servers share one folder
+	// (a network file system). POLIS_ATTACHMENTS
+	Attachments string
+
 	MaxBodyBytes int64 // request body limit
 
 	SecureCookies bool   // served over TLS (directly or behind a proxy): Secure, __Host- cookies; POLIS_SECURE_COOKIES
@@ -93,6 +98,7 @@ var env = map[string]string{
 	"POLIS_DB":                 "db",
 	"POLIS_SITE":               "site",
 	"POLIS_PUBLIC":             "public",
+	"POLIS_ATTACHMENTS":        "attachments",
 	"POLIS_SECURE_COOKIES":     "secure-cookies",
 	"POLIS_SMTP_ADDR":          "smtp-addr",
 	"POLIS_SMTP_FROM":          "smtp-from",
@@ -122,6 +128,8 @@ func (c *Config) Bind(fs *flag.FlagSet, fields ...string) {
 			fs.StringVar(&c.DB, "db", c.DB, "database DSN; empty means SQLite in the data folder (env POLIS_DB)")
 		case "site":
 			fs.StringVar(&c.Site, "site", c.Site, "site source folder holding config.toml, content, i18n and themes (env POLIS_SITE)")
+		case "attachments":
+			fs.StringVar(&c.Attachments, "attachments", c.Attachments, "folder of forum and workshop documents, shared by all servers; empty: attachments/ in the data folder (env POLIS_ATTACHMENTS)")
 		case "public":
 			fs.StringVar(&c.Public, "public", c.Public, "folder Hugo renders the site into; relative to the site folder (env POLIS_PUBLIC)")
 		case "accounts":
@@ -200,6 +208,11 @@ func (c *Config) Validate() error {
 			continue
 		}
 		*p = abs
+	}
+	if c.Attachments == "" {
+		c.Attachments = filepath.Join(c.Data, "attachments")
+	} else if abs, err := filepath.Abs(c.Attachments); err == nil {
+		c.Attachments = abs
 	}
 	if !filepath.IsAbs(c.Public) {
 		c.Public = filepath.Join(c.Site, c.Public)

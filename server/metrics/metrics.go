@@ -62,8 +62,12 @@ func Labels(kv ...string) string {
 	return b.String()
 }
 
-// Add adds to a counter.
+// Add adds to a counter. Like every method, it does nothing on a nil
+// registry, so parts built without metrics (tests) need no special case.
 func (r *Registry) Add(name, help, labels string, v float64) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.counts[name] == nil {
@@ -75,6 +79,9 @@ func (r *Registry) Add(name, help, labels string, v float64) {
 
 // Observe records a duration in a histogram.
 func (r *Registry) Observe(name, help, labels string, d time.Duration) {
+	if r == nil {
+		return
+	}
 	s := d.Seconds()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -98,13 +105,19 @@ func (r *Registry) Observe(name, help, labels string, d time.Duration) {
 
 // Gauge registers a value read when the metrics are written.
 func (r *Registry) Gauge(name, help string, read func() []Sample) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.gauges = append(r.gauges, gauge{name, help, read})
 }
 
-// WriteTo writes every series in Prometheus's text format.
-func (r *Registry) WriteTo(w io.Writer) {
+// Write writes every series in Prometheus's text format.
+func (r *Registry) Write(w io.Writer) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	names := make([]string, 0, len(r.counts)+len(r.hists))
 	for n := range r.counts {

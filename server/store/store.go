@@ -306,3 +306,20 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 
 // Stats is the connection pool's state, for the metrics.
 func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// BackupTo writes a consistent copy of a SQLite database into file (which
+// must not exist) while the server runs: SQLite's VACUUM INTO reads one
+// snapshot and writes a compact database. PostgreSQL is backed up with its
+// own tools (pg_dump; docs/deployment.md).
+func (s *Store) BackupTo(ctx context.Context, file string) error {
+	if s.dialect != "sqlite" {
+		return fmt.Errorf("store: backup: use pg_dump for PostgreSQL")
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO $1`, file); err != nil {
+		return fmt.Errorf("store: backup: %w", err)
+	}
+	return nil
+}
