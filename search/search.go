@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/polis-portal/polis/search/glossary"
@@ -120,6 +121,44 @@ const expansionBoost = 0.6
 // maxConceptWords bounds how many query words one concept term may span.
 const maxConceptWords = 8
 
+// conceptForms are a glossary concept's terms analysed in each language.
+type conceptForms struct {
+	c     *glossary.Concept
+	forms []struct {
+		lang  int // index in textlang.Languages
+		terms string
+	}
+}
+
+// analysed keeps each glossary's concepts analysed: a glossary does not
+// change once loaded, and analysing all its terms in every language for
+// each query was a third of a search's time.
+var analysed sync.Map // *glossary.Glossary → []conceptForms
+
+func analysedConcepts(g *glossary.Glossary) []conceptForms {
+	if v, ok := analysed.Load(g); ok {
+		return v.([]conceptForms)
+	}
+	out := make([]conceptForms, 0, len(g.Concepts))
+	for i := range g.Concepts {
+		c := &g.Concepts[i]
+		cf := conceptForms{c: c}
+		for l, lang := range textlang.Languages {
+			for _, w := range c.Words(lang) {
+				if t := strings.Join(terms(lang, w), " "); t != "" {
+					cf.forms = append(cf.forms, struct {
+						lang  int
+						terms string
+					}{l, t})
+				}
+			}
+		}
+		out = append(out, cf)
+	}
+	analysed.Store(g, out)
+	return out
+}
+
 // expand finds the glossary concepts the query names, in any language:
 // a run of the query's words whose analysis equals one of the concept's
 // terms analysed in that language ("grooming" names online grooming; so
@@ -129,43 +168,44 @@ func expand(g *glossary.Glossary, p Parsed) []expansion {
 		return nil
 	}
 	var out []expansion
-	seen := map[string]bool{}
 	// The phrases count as runs of their own.
 	units := append(append([]string{}, p.Words...), p.Phrases...)
-	for _, c := range g.Concepts {
-		if seen[c.ID] {
-			continue
+	// The analysis of each run of the query's words, per language, made
+	// when first needed.
+	runs := map[[3]int]string{}
+	run := func(l, i, j int) string {
+		k := [3]int{l, i, j}
+		t, ok := runs[k]
+		if !ok {
+			t = strings.Join(terms(textlang.Languages[l], strings.Join(units[i:j], " ")), " ")
+			runs[k] = t
 		}
+		return t
+	}
+	for _, c := range analysedConcepts(g) {
 	search:
-		for _, lang := range textlang.Languages {
-			for _, w := range c.Words(lang) {
-				want := strings.Join(terms(lang, w), " ")
-				if want == "" {
-					continue
-				}
-				for i := range units {
-					for j := i + 1; j <= len(units) && j-i <= maxConceptWords; j++ {
-						if strings.Join(terms(lang, strings.Join(units[i:j], " ")), " ") != want {
+		for _, f := range c.forms {
+			for i := range units {
+				for j := i + 1; j <= len(units) && j-i <= maxConceptWords; j++ {
+					if run(f.lang, i, j) != f.terms {
+						continue
+					}
+					e := expansion{concept: c.c.ID, words: map[string][]string{}}
+					for _, l := range textlang.Languages {
+						e.words[l] = c.c.Words(l)
+					}
+					for k, u := range units {
+						if k >= i && k < j {
 							continue
 						}
-						e := expansion{concept: c.ID, words: map[string][]string{}}
-						for _, l := range textlang.Languages {
-							e.words[l] = c.Words(l)
+						if k < len(p.Words) {
+							e.rest.Words = append(e.rest.Words, u)
+						} else {
+							e.rest.Phrases = append(e.rest.Phrases, u)
 						}
-						for k, u := range units {
-							if k >= i && k < j {
-								continue
-							}
-							if k < len(p.Words) {
-								e.rest.Words = append(e.rest.Words, u)
-							} else {
-								e.rest.Phrases = append(e.rest.Phrases, u)
-							}
-						}
-						seen[c.ID] = true
-						out = append(out, e)
-						break search
 					}
+					out = append(out, e)
+					break search
 				}
 			}
 		}

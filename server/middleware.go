@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/polis-portal/polis/server/session"
+	"github.com/polis-portal/polis/server/store"
 )
 
 // contentSecurityPolicy allows nothing from another host, no inline script
@@ -132,7 +135,13 @@ func (h *handler) session(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.Sessions.Load(r)
-		if err != nil {
+		switch {
+		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+			return // the client went away: nobody to answer, nothing to log
+		case store.Unavailable(err):
+			h.Log.Warn("session: database unavailable", "err", err)
+			r = r.WithContext(session.WithDatabaseDown(r.Context()))
+		case err != nil:
 			h.Log.Error("session: load", "err", err)
 			h.serverError(w, r)
 			return

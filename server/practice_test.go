@@ -56,6 +56,10 @@ func TestPracticesAccess(t *testing.T) {
 			t.Errorf("visitor %s shows an experts-only item", path)
 		}
 	}
+	// The sitemap index names each language's sitemap of items.
+	if st, body, _ := anon.get("/sitemap.xml"); st != 200 || !strings.Contains(body, "/fr/practices/sitemap.xml</loc>") || !strings.Contains(body, "/ru/practices/sitemap.xml</loc>") {
+		t.Errorf("sitemap index: %d\n%s", st, body)
+	}
 	// The counts: what each viewer may read, whatever the seed holds.
 	ctx := context.Background()
 	public, _ := as.deps.Store.Practices(ctx, store.PracticeFilter{Audiences: []string{"public"}})

@@ -26,11 +26,7 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 	// Members and a community, made through server A's store.
 	expertID, secret := a.member(t, "expert@unit.example", store.RoleExpert, goodPassword)
 	_, modSecret := a.member(t, "mod@unit.example", store.RoleModerator, goodPassword)
-	c := &store.Category{Slug: "open", Audience: map[string]string{store.AccessRead: store.AudienceExperts, store.AccessStart: store.AudienceExperts,
-		store.AccessReply: store.AudienceExperts}, Texts: map[string]store.CategoryText{"en": {Name: "Open"}}, CreatedAt: a.now.Unix()}
-	if err := a.deps.Store.SaveCategory(t.Context(), c); err != nil {
-		t.Fatal(err)
-	}
+	a.openCategory(t)
 
 	// Log in on A; the same cookie on B.
 	onA := a.client(t)
@@ -74,4 +70,16 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 			t.Errorf("suspended member still inside on %s: %d", cl.as.srv.URL, st)
 		}
 	}
+}
+
+// openCategory makes the community "open", where every expert reads,
+// starts threads and replies.
+func (as *accountServer) openCategory(t testing.TB) *store.Category {
+	t.Helper()
+	c := &store.Category{Slug: "open", Audience: map[string]string{store.AccessRead: store.AudienceExperts, store.AccessStart: store.AudienceExperts,
+		store.AccessReply: store.AudienceExperts}, Texts: map[string]store.CategoryText{"en": {Name: "Open"}}, CreatedAt: as.now.Unix()}
+	if err := as.deps.Store.SaveCategory(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -97,8 +97,15 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, lang string) 
 	h.render(w, r, http.StatusNotFound, web.PageNotFound, h.page(r, lang, "notFoundTitle", "", nil))
 }
 
-// fail logs an internal error and answers with the generic error page.
+// fail logs an internal error and answers with the generic error page, or
+// with the "briefly unavailable" page (503) when the database cannot be
+// reached: that is not a fault in the request, and it passes.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, lang string, err error) {
+	if store.Unavailable(err) {
+		h.Log.Warn("account: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.Web.Unavailable(w, h.page(r, lang, "unavailableTitle", "", nil))
+		return
+	}
 	h.Log.Error("account: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	h.render(w, r, http.StatusInternalServerError, web.PageError, h.page(r, lang, "serverErrorTitle", "", nil))
 }
@@ -159,6 +166,10 @@ const (
 // else, so that their existence does not leak.
 func (h *Handler) require(w http.ResponseWriter, r *http.Request, lang string, lv level) (*session.Current, bool) {
 	c := session.FromContext(r.Context())
+	if !c.LoggedIn() && session.DatabaseDown(r.Context()) {
+		h.Web.Unavailable(w, h.page(r, lang, "unavailableTitle", "", nil))
+		return nil, false
+	}
 	if !c.LoggedIn() {
 		if lv >= levelStaff {
 			h.notFound(w, r, lang)

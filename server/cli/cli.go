@@ -29,6 +29,7 @@ var commands = []command{
 	{"import", "add documents (Markdown, text, HTML, PDF) to the knowledge base", runImport},
 	{"backup", "write the database, attachments, secrets and content into one archive", runBackup},
 	{"restore", "unpack a backup archive into an empty data folder", runRestore},
+	{"loadtest", "measure servers on this machine under many concurrent users", runLoadtest},
 }
 
 // hidden are commands the program runs itself, not listed in the usage.
@@ -94,9 +95,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "  help     show this text, or `polis help <command>` for a command's flags")
+	fmt.Fprintln(w, "  help      show this text, or `polis help <command>` for a command's flags")
 }
 
 // newFlags makes a flag set whose --help prints a summary and the flags.

@@ -16,8 +16,12 @@ import (
 )
 
 // TestMain lets this test binary be `polis __pdftext` when the import
-// test starts it as its PDF child, as the real binary is.
+// test starts it as its PDF child, as the real binary is, and `polis
+// serve` when the crash test starts it.
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(Run(os.Args[1:])) // `polis serve` for the crash test
+	}
 	if len(os.Args) > 2 && os.Args[1] == pdfChildCommand {
 		env := &Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 		os.Exit(Main(context.Background(), env, os.Args[1:]))

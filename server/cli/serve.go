@@ -65,8 +65,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		log.Info("site is up to date", "public", cfg.Public)
 	}
 
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return fmt.Errorf("data folder: %w", err)
+	for _, dir := range []string{cfg.Data, cfg.Attachments} {
+		if err := checkWritable(dir); err != nil {
+			return err
+		}
 	}
 	master, err := ensureSecret(filepath.Join(cfg.Data, "secrets", "session.key"))
 	if err != nil {
@@ -271,6 +273,32 @@ func sweepSessions(ctx context.Context, s *session.Store, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// checkWritable creates dir if needed and makes sure a file can be written
+// and flushed there, before anything is opened in it: a read-only folder
+// or a full disk is then one clear line at start, not a database error at
+// the first post. The probe is as large as a few database pages, so a
+// disk with a few bytes left does not pass for writable.
+func checkWritable(dir string) error {
+	err := os.MkdirAll(dir, 0o700)
+	if err == nil {
+		var f *os.File
+		if f, err = os.CreateTemp(dir, ".polis-write-check-*"); err == nil {
+			_, err = f.Write(make([]byte, 64<<10))
+			if err == nil {
+				err = f.Sync()
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			os.Remove(f.Name())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("folder %s cannot be written (%w): Polis keeps its database, search index, secrets and attachments there; give the user running Polis write access to it, or free disk space", dir, err)
+	}
+	return nil
 }
 
 // ensureSecret returns the key in path, creating a random 64-byte key there

@@ -177,11 +177,8 @@ func (h *Handler) showThread(w http.ResponseWriter, r *http.Request, v *viewer, 
 	// its header already counts the notifications just read); a failure
 	// here costs an unread marker, not the page.
 	if maxSeq > lastRead {
-		if err := h.Store.MarkRead(ctx, v.u.ID, t.ID, maxSeq); err != nil {
+		if err := h.Store.ReadThread(ctx, v.u.ID, t.ID, maxSeq, h.Now().Unix()); err != nil {
 			h.Log.Warn("forum: mark read", "err", err)
-		}
-		if err := h.Store.MarkThreadNotificationsRead(ctx, v.u.ID, t.ID, maxSeq, h.Now().Unix()); err != nil {
-			h.Log.Warn("forum: mark notifications read", "err", err)
 		}
 	}
 	h.Gate.Render(w, r, status, "forum_thread", h.Gate.PageTitled(r, v.lang, t.Title, "", d))

@@ -38,6 +38,50 @@ type Indexer struct {
 
 	mu    sync.RWMutex
 	pages map[string]search.Doc // id → page (read from public/ at start)
+
+	// The library's documents, made once: the library is read from files
+	// at start and never changes while the server runs, and rendering its
+	// Markdown again for each search hit's snippet cost 25 ms a search.
+	libOnce sync.Once
+	lib     []search.Doc
+	libText map[string]string // id → body
+
+	// The bodies of the knowledge base's documents as last indexed, for
+	// snippets: rendering a practice's Markdown in six languages for each
+	// hit was a third of a search page's time. Filled where the index is
+	// written (so snippets match what was indexed) and on a miss.
+	textMu sync.Mutex
+	text   map[string]string
+}
+
+// maxRemembered bounds the remembered bodies (the knowledge base holds a
+// few hundred documents; past this the memory is given back and refilled).
+const maxRemembered = 20000
+
+func (ix *Indexer) remember(docs []search.Doc) {
+	ix.textMu.Lock()
+	defer ix.textMu.Unlock()
+	if ix.text == nil || len(ix.text) > maxRemembered {
+		ix.text = map[string]string{}
+	}
+	for _, d := range docs {
+		ix.text[d.ID] = d.Body
+	}
+}
+
+func (ix *Indexer) forget(ids []string) {
+	ix.textMu.Lock()
+	defer ix.textMu.Unlock()
+	for _, id := range ids {
+		delete(ix.text, id)
+	}
+}
+
+func (ix *Indexer) remembered(id string) (string, bool) {
+	ix.textMu.Lock()
+	defer ix.textMu.Unlock()
+	body, ok := ix.text[id]
+	return body, ok
 }
 
 // Document types in the index.
@@ -115,6 +159,7 @@ func (ix *Indexer) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ix.remember(ps)
 	if err := put(ps); err != nil {
 		return err
 	}
@@ -204,18 +249,38 @@ const followPoll = 300 * time.Millisecond
 func (ix *Indexer) Follow(ctx context.Context) {
 	t := time.NewTicker(followPoll)
 	defer t.Stop()
+	failing := false // log an outage once, not at every poll
 	for {
-		if _, err := ix.CatchUp(ctx); err != nil && ctx.Err() == nil {
-			ix.Log.Error("search index: applying the change feed", "err", err)
+		_, err := ix.CatchUp(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			ix.Log.Error("search index: applying the change feed (retrying until it works)", "err", err)
+			failing = true
+		case err == nil && failing:
+			ix.Log.Info("search index: the change feed is applied again")
+			failing = false
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-ix.Store.ChangeSignal():
+			// Gather the writes that follow closely into one batch: each
+			// batch is a new index segment, and under a stream of posts
+			// merging one-post segments took a fifth of the server's time.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(followGather):
+			}
 		case <-t.C:
 		}
 	}
 }
+
+// followGather is how long a change signalled by this process waits for
+// others before the feed is applied (well inside the two seconds in which
+// a post must be searchable).
+const followGather = 250 * time.Millisecond
 
 // feedBatch is how many changes are applied in one index batch.
 const feedBatch = 500
@@ -289,15 +354,19 @@ func (ix *Indexer) resolve(ctx context.Context, changes []store.Change) (put []s
 			}
 			put = append(put, ix.postDocs(posts, cats)...)
 		case store.ChangePractice:
+			var gone []string
 			for _, l := range ix.Site.Codes() {
 				for _, typ := range []string{TypePractice, TypeTool, TypeTraining} {
-					del = append(del, search.ID(typ, l, c.Key))
+					gone = append(gone, search.ID(typ, l, c.Key))
 				}
 			}
 			docs, err := ix.practiceDocs(ctx, c.Key)
 			if err != nil {
 				return nil, nil, err
 			}
+			ix.forget(gone)
+			ix.remember(docs)
+			del = append(del, gone...)
 			put = append(put, docs...)
 		case store.ChangeWorkshop:
 			for _, l := range ix.Site.Codes() {
@@ -431,14 +500,27 @@ func (ix *Indexer) practiceDocs(ctx context.Context, slug string) ([]search.Doc,
 // libraryDocs makes one document per article and language (of one
 // document id, or all).
 func (ix *Indexer) libraryDocs(id string) []search.Doc {
+	ix.libOnce.Do(ix.makeLibraryDocs)
+	if id == "" {
+		return ix.lib
+	}
+	var out []search.Doc
+	prefix := id + "/"
+	for _, d := range ix.lib {
+		if _, _, key := splitID(d.ID); strings.HasPrefix(key, prefix) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (ix *Indexer) makeLibraryDocs() {
+	ix.libText = map[string]string{}
 	if ix.Library == nil {
-		return nil
+		return
 	}
 	var out []search.Doc
 	for _, d := range ix.Library.Docs {
-		if id != "" && d.ID != id {
-			continue
-		}
 		for lang, t := range d.Texts {
 			for _, a := range t.Articles {
 				body := plain(a.Markdown)
@@ -451,10 +533,11 @@ func (ix *Indexer) libraryDocs(id string) []search.Doc {
 					URL: library.Permalink(lang, d.ID, a.Anchor), Topics: []string{"legislation"}, Jurisdiction: d.Jurisdiction,
 					Year: d.Year, Audience: []string{search.Public},
 				})
+				ix.libText[out[len(out)-1].ID] = body
 			}
 		}
 	}
-	return out
+	ix.lib = out
 }
 
 // glossaryDocs makes one document per concept and language (of one
@@ -550,12 +633,17 @@ func (ix *Indexer) Text(ctx context.Context, ids []string) (map[string]string, e
 			out[id] = ix.pages[id].Body
 			ix.mu.RUnlock()
 		case TypeLibrary:
-			docID, _, _ := strings.Cut(key, "/")
-			err = body(id, ix.libraryDocs(docID), nil)
+			ix.libOnce.Do(ix.makeLibraryDocs)
+			out[id] = ix.libText[id]
 		case TypeGlossary:
 			err = body(id, ix.glossaryDocs(key), nil)
 		case TypePractice, TypeTool, TypeTraining:
+			if b, ok := ix.remembered(id); ok {
+				out[id] = b
+				continue
+			}
 			docs, derr := ix.practiceDocs(ctx, key)
+			ix.remember(docs)
 			err = body(id, docs, derr)
 		case TypeWorkshop:
 			docs, derr := ix.workshopDocs(ctx, key)

@@ -1,6 +1,7 @@
 package practice
 
 import (
+	"context"
 	"encoding/xml"
 	"html/template"
 	"log/slog"
@@ -37,6 +38,42 @@ type Handler struct {
 	Contacts []ContactPoint // the experts' table of national contact points
 
 	bodies sync.Map // "slug\x00lang\x00updated" → rendered body
+
+	relMu   sync.Mutex
+	related map[string]relatedList // audiences → the items "related" is chosen from
+}
+
+// relatedList is the brief list of every item an audience may read, kept
+// for relatedTTL: an item page picks its related items from it, and
+// loading it for each page view was a sixth of the server's time under
+// load. An edit shows in the related lists within relatedTTL.
+type relatedList struct {
+	at    time.Time
+	items []*store.Practice
+}
+
+const relatedTTL = 2 * time.Second
+
+func (h *Handler) relatedFrom(ctx context.Context, aud []string) ([]*store.Practice, error) {
+	key := strings.Join(aud, ",")
+	now := time.Now()
+	h.relMu.Lock()
+	l, ok := h.related[key]
+	h.relMu.Unlock()
+	if ok && now.Sub(l.at) < relatedTTL {
+		return l.items, nil
+	}
+	items, err := h.Store.Practices(ctx, store.PracticeFilter{Audiences: aud, Brief: true})
+	if err != nil {
+		return nil, err
+	}
+	h.relMu.Lock()
+	if h.related == nil {
+		h.related = map[string]relatedList{}
+	}
+	h.related[key] = relatedList{at: now, items: items}
+	h.relMu.Unlock()
+	return items, nil
 }
 
 // audiences is what the viewer may read: experts (and staff) read both.
@@ -125,7 +162,7 @@ func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
 	if f.Audience != "" {
 		aud = []string{f.Audience}
 	}
-	pf := store.PracticeFilter{Audiences: aud, Topic: f.Topic, Lang: f.Lang, Year: f.Year}
+	pf := store.PracticeFilter{Audiences: aud, Topic: f.Topic, Lang: f.Lang, Year: f.Year, Brief: true}
 	switch f.Kind {
 	case "":
 	case "documents":
@@ -140,7 +177,7 @@ func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
 	}
 	// The facets count within what the viewer may read, under the other
 	// filters; they never count what the viewer cannot see.
-	all, err := h.Store.Practices(r.Context(), store.PracticeFilter{Audiences: aud, Lang: f.Lang, Year: f.Year})
+	all, err := h.Store.Practices(r.Context(), store.PracticeFilter{Audiences: aud, Lang: f.Lang, Year: f.Year, Brief: true})
 	if err != nil {
 		h.Gate.Fail(w, r, lang, err)
 		return
@@ -215,7 +252,7 @@ func (h *Handler) Item(w http.ResponseWriter, r *http.Request) {
 	}
 	v := h.view(p, lang)
 	// Related: the items sharing most topics, that the viewer may read.
-	others, err := h.Store.Practices(ctx, store.PracticeFilter{Audiences: aud})
+	others, err := h.relatedFrom(ctx, aud)
 	if err != nil {
 		h.Gate.Fail(w, r, lang, err)
 		return
@@ -301,7 +338,7 @@ func (h *Handler) Feed(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	items, err := h.Store.Practices(r.Context(), store.PracticeFilter{Audiences: []string{"public"}})
+	items, err := h.Store.Practices(r.Context(), store.PracticeFilter{Audiences: []string{"public"}, Brief: true})
 	if err != nil {
 		h.Gate.Fail(w, r, lang, err)
 		return
@@ -347,7 +384,7 @@ func (h *Handler) Sitemap(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	items, err := h.Store.Practices(r.Context(), store.PracticeFilter{Audiences: []string{"public"}})
+	items, err := h.Store.Practices(r.Context(), store.PracticeFilter{Audiences: []string{"public"}, Brief: true})
 	if err != nil {
 		h.Gate.Fail(w, r, lang, err)
 		return

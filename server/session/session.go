@@ -197,7 +197,25 @@ func (c *Current) Complete() bool { return c.LoggedIn() && c.SecondFactor }
 
 type ctxKey int
 
-const currentKey ctxKey = 0
+const (
+	currentKey ctxKey = iota
+	downKey
+)
+
+// WithDatabaseDown marks a request whose session could not be loaded
+// because the database is unavailable. The request goes on as anonymous,
+// so public pages still work for a signed-in reader; pages that need a
+// login answer "briefly unavailable" rather than sending the reader to log
+// in again.
+func WithDatabaseDown(ctx context.Context) context.Context {
+	return context.WithValue(ctx, downKey, true)
+}
+
+// DatabaseDown reports whether WithDatabaseDown marked the request.
+func DatabaseDown(ctx context.Context) bool {
+	down, _ := ctx.Value(downKey).(bool)
+	return down
+}
 
 // FromContext returns the login state of a request (nil when anonymous).
 func FromContext(ctx context.Context) *Current {

@@ -774,12 +774,14 @@ func (s *Store) PostsSince(ctx context.Context, userID, since int64) (int, error
 	return n, nil
 }
 
+const markReadSQL = `INSERT INTO forum_reads (user_id, thread_id, last_seq) VALUES ($1, $2, $3)
+	ON CONFLICT (user_id, thread_id) DO UPDATE SET last_seq = CASE WHEN excluded.last_seq > forum_reads.last_seq
+		THEN excluded.last_seq ELSE forum_reads.last_seq END`
+
 // MarkRead moves a member's reading position in a thread forward (never
 // back).
 func (s *Store) MarkRead(ctx context.Context, userID, threadID int64, seq int) error {
-	_, err := s.exec(ctx, `INSERT INTO forum_reads (user_id, thread_id, last_seq) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id, thread_id) DO UPDATE SET last_seq = CASE WHEN excluded.last_seq > forum_reads.last_seq
-			THEN excluded.last_seq ELSE forum_reads.last_seq END`, userID, threadID, seq)
+	_, err := s.exec(ctx, markReadSQL, userID, threadID, seq)
 	if err != nil {
 		return fmt.Errorf("store: mark read: %w", err)
 	}
@@ -1035,7 +1037,7 @@ func (s *Store) OpenFlags(ctx context.Context) ([]Flag, error) {
 // returns the members who flagged it.
 func (s *Store) ResolveFlags(ctx context.Context, postID, by, at int64, outcome string) ([]int64, error) {
 	defer s.lockWrites()()
-	rows, err := s.query(ctx, `UPDATE forum_flags SET resolved_at = $1, resolved_by = $2, outcome = $3
+	rows, err := s.queryWrite(ctx, `UPDATE forum_flags SET resolved_at = $1, resolved_by = $2, outcome = $3
 		WHERE post_id = $4 AND resolved_at = 0 RETURNING user_id`, at, by, outcome, postID)
 	if err != nil {
 		return nil, fmt.Errorf("store: resolve flags: %w", err)
@@ -1178,13 +1180,21 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, userID, at int64, ids
 	return nil
 }
 
-// MarkThreadNotificationsRead marks read a member's notifications about a
-// thread's posts up to seq, once they have read them there.
-func (s *Store) MarkThreadNotificationsRead(ctx context.Context, userID, threadID int64, seq int, at int64) error {
-	_, err := s.exec(ctx, `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND thread_id = $3 AND read_at = 0
-		AND (post_id IS NULL OR post_id IN (SELECT id FROM forum_posts WHERE thread_id = $3 AND seq <= $4))`, at, userID, threadID, seq)
+// ReadThread records that a member has read a thread up to post seq: the
+// reading position moves forward (never back) and the notifications about
+// those posts are marked read, in one write (a thread view is the most
+// frequent write of all, and on SQLite writes take turns).
+func (s *Store) ReadThread(ctx context.Context, userID, threadID int64, seq int, at int64) error {
+	err := s.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, markReadSQL, userID, threadID, seq); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND thread_id = $3 AND read_at = 0
+			AND (post_id IS NULL OR post_id IN (SELECT id FROM forum_posts WHERE thread_id = $3 AND seq <= $4))`, at, userID, threadID, seq)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("store: mark thread notifications: %w", err)
+		return fmt.Errorf("store: read thread: %w", err)
 	}
 	return nil
 }

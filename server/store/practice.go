@@ -97,6 +97,7 @@ type PracticeFilter struct {
 	Lang      string // the source is available in this language
 	Year      int
 	Slug      string
+	Brief     bool // texts without their bodies: for lists, which show titles and summaries
 }
 
 // Practices lists the items the filter selects, with their texts, newest
@@ -158,7 +159,11 @@ func (s *Store) Practices(ctx context.Context, f PracticeFilter) ([]*Practice, e
 	if len(out) == 0 {
 		return out, nil
 	}
-	rows, err = s.query(ctx, `SELECT practice_id, lang, title, summary, body FROM practice_texts
+	body := "body"
+	if f.Brief {
+		body = "''"
+	}
+	rows, err = s.query(ctx, `SELECT practice_id, lang, title, summary, `+body+` FROM practice_texts
 		WHERE practice_id IN (SELECT id FROM practices WHERE `+where+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: practice texts: %w", err)

@@ -32,7 +32,8 @@ var migrations embed.FS
 
 // Store is the open database.
 type Store struct {
-	db      *sql.DB
+	db      *sql.DB // reads (and, on PostgreSQL, writes)
+	w       *sql.DB // writes: on SQLite one connection of its own, on PostgreSQL db
 	dialect string
 
 	// wmu serialises writes to SQLite within this process. SQLite allows
@@ -60,17 +61,30 @@ const maxStatements = 512
 // parser ran at 40% of a thread page's database time), and database/sql
 // re-prepares a cached statement on each pooled connection by itself.
 func (s *Store) prepared(ctx context.Context, q string) *sql.Stmt {
-	if st, ok := s.stmts.Load(q); ok {
+	return s.prepare(ctx, s.db, q, q)
+}
+
+// preparedWrite is prepared for the write connection (on SQLite a
+// connection of its own, whose statements are cached apart).
+func (s *Store) preparedWrite(ctx context.Context, q string) *sql.Stmt {
+	if s.w == s.db {
+		return s.prepared(ctx, q)
+	}
+	return s.prepare(ctx, s.w, "\x00w"+q, q)
+}
+
+func (s *Store) prepare(ctx context.Context, db *sql.DB, key, q string) *sql.Stmt {
+	if st, ok := s.stmts.Load(key); ok {
 		return st.(*sql.Stmt)
 	}
 	if s.nstmts.Load() >= maxStatements {
 		return nil
 	}
-	st, err := s.db.PrepareContext(ctx, q)
+	st, err := db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil // the unprepared call reports the error
 	}
-	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+	if prev, loaded := s.stmts.LoadOrStore(key, st); loaded {
 		st.Close()
 		return prev.(*sql.Stmt)
 	}
@@ -107,17 +121,26 @@ func (s *Store) lockWrites() func() {
 // exec runs one writing statement under the write lock.
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	defer s.lockWrites()()
-	if st := s.prepared(ctx, q); st != nil {
+	if st := s.preparedWrite(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return s.db.ExecContext(ctx, q, args...)
+	return s.w.ExecContext(ctx, q, args...)
 }
 
 // insertReturning runs one writing statement that returns a row (INSERT …
 // RETURNING) under the write lock, scanning the row into dest.
 func (s *Store) insertReturning(ctx context.Context, q string, args []any, dest ...any) error {
 	defer s.lockWrites()()
-	return s.queryRow(ctx, q, args...).Scan(dest...)
+	if st := s.preparedWrite(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...).Scan(dest...)
+	}
+	return s.w.QueryRowContext(ctx, q, args...).Scan(dest...)
+}
+
+// queryWrite runs a writing statement that returns rows (UPDATE …
+// RETURNING); the caller holds the write lock.
+func (s *Store) queryWrite(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.w.QueryContext(ctx, q, args...)
 }
 
 // SQLiteDSN returns the DSN for a SQLite database file, with the settings
@@ -149,9 +172,21 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetMaxOpenConns(8)
 		db.SetMaxIdleConns(8)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		s = &Store{db: db, dialect: "sqlite", signal: make(chan struct{}, 1)}
+		// Writes have a connection of their own. When writers shared the
+		// readers' pool, a writer holding the write lock queued for a
+		// connection behind dozens of readers, and every other writer
+		// queued behind it: under 200 users a thread view (which records
+		// the reading position) waited most of a second.
+		w, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		s = &Store{db: db, w: w, dialect: "sqlite", signal: make(chan struct{}, 1)}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		db, err := sql.Open("pgx", dsn)
+		db, err := sql.Open("pgx", withConnectTimeout(dsn))
 		if err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
@@ -164,19 +199,34 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetMaxIdleConns(12)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		db.SetConnMaxLifetime(time.Hour)
-		s = &Store{db: db, dialect: "postgres", signal: make(chan struct{}, 1)}
+		s = &Store{db: db, w: db, dialect: "postgres", signal: make(chan struct{}, 1)}
 	default:
 		return nil, fmt.Errorf("store: unsupported database DSN: want file:… (SQLite) or postgres://… (PostgreSQL)")
 	}
-	if err := s.db.PingContext(ctx); err != nil {
-		s.db.Close()
+	if err := s.Ping(ctx); err != nil {
+		s.closeDBs()
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	if err := s.Migrate(ctx); err != nil {
-		s.db.Close()
+		s.closeDBs()
 		return nil, err
 	}
 	return s, nil
+}
+
+// withConnectTimeout bounds how long opening a connection may take when the
+// DSN does not say: without it a database host that drops packets (rather
+// than refusing) holds each request until the kernel gives up, minutes
+// later, where the reader should get a quick "try again" page.
+func withConnectTimeout(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Query().Has("connect_timeout") {
+		return dsn // pgx reports a malformed DSN itself
+	}
+	q := u.Query()
+	q.Set("connect_timeout", "5")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Close closes the database and its prepared statements.
@@ -185,11 +235,24 @@ func (s *Store) Close() error {
 		st.(*sql.Stmt).Close()
 		return true
 	})
-	return s.db.Close()
+	return s.closeDBs()
 }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) closeDBs() error {
+	err := s.db.Close()
+	if s.w != s.db {
+		err = errors.Join(err, s.w.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers, for reading and for writing.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.w.PingContext(ctx)
+}
 
 // migration is one numbered file of SQL.
 type migration struct {
@@ -252,7 +315,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 		}
 		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7061327)`)
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
 		applied_at TEXT NOT NULL
@@ -268,7 +331,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 }
 
 func (s *Store) apply(ctx context.Context, m migration) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: migration %s: %w", m.name, err)
 	}

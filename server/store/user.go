@@ -493,7 +493,7 @@ func (s *Store) SetVetterCountries(ctx context.Context, userID int64, countries 
 // WithTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) WithTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	defer s.lockWrites()()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}

@@ -32,6 +32,7 @@ const (
 	PageNotTranslated = "nottranslated"
 	PageForbidden     = "forbidden"
 	PageError         = "error"
+	PageUnavailable   = "unavailable"
 )
 
 // Page is what every server page gives its template. Data carries the
@@ -120,7 +121,7 @@ func Load(publicDir string, s *site.Site, cat *locale.Catalog, log *slog.Logger)
 			r.pages[lang][strings.TrimSuffix(filepath.Base(name), ".html")] = t
 		}
 	}
-	for _, want := range []string{PageNotFound, PageNotTranslated, PageForbidden, PageError} {
+	for _, want := range []string{PageNotFound, PageNotTranslated, PageForbidden, PageError, PageUnavailable} {
 		if r.pages[s.Default][want] == nil {
 			return nil, fmt.Errorf("web: page template %q is missing", want)
 		}
@@ -182,6 +183,16 @@ var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 
 // maxPooledBuffer keeps a rare huge page from pinning its buffer.
 const maxPooledBuffer = 1 << 20
+
+// Unavailable answers that the database (or another part the page needs)
+// cannot be reached just now: a 503 with Retry-After, so browsers, load
+// balancers and crawlers know to come back rather than treat the page as
+// broken, and a page that tells the reader the same.
+func (r *Renderer) Unavailable(w http.ResponseWriter, p Page) {
+	w.Header().Set("Retry-After", "30")
+	w.Header().Set("Cache-Control", "no-store")
+	r.Render(w, http.StatusServiceUnavailable, PageUnavailable, p)
+}
 
 // Render writes page name in p.Lang with the given status. The page is
 // rendered into a buffer first, so a template error never sends half a page.
