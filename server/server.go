@@ -392,7 +392,10 @@ func Run(ctx context.Context, ln net.Listener, hd http.Handler, log *slog.Logger
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Requests keep the context's values but not its end: a shutdown
+		// lets the requests in flight finish (their database calls would
+		// fail on a cancelled context) instead of cutting them off.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -411,5 +413,55 @@ func TestServeRefusesUnwritableDataFolder(t *testing.T) {
 		if strings.HasPrefix(e.Name(), ".polis-write-check") {
 			t.Errorf("probe file left behind: %s", e.Name())
 		}
+	}
+}
+
+// TestGracefulShutdown: a request in flight when the server is told to
+// stop is answered in full; new connections are refused; the server exits
+// 0 and its index opens again as it was left (issue 9).
+func TestGracefulShutdown(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	base, _, stop := startServe(t, []string{"--addr", "127.0.0.1:0", "--data", data, "--site", sitetest.Root(t), "--public", sitetest.Built(t)}, nil)
+	u, _ := url.Parse(base)
+
+	// A login form whose body arrives in two parts, the second after the
+	// shutdown has begun: the handler is running (reading the body) when
+	// the server is told to stop.
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := url.Values{"email": {"nobody@unit.example"}, "password": {"not the password at all"}}.Encode()
+	fmt.Fprintf(conn, "POST /en/account/login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s",
+		u.Host, len(body), body[:10])
+	time.Sleep(200 * time.Millisecond)
+	exited := make(chan int, 1)
+	go func() { exited <- stop() }()
+	time.Sleep(500 * time.Millisecond)
+	if _, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+		t.Error("a new connection was accepted during the shutdown")
+	}
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the request in flight got no answer: %v", err)
+	}
+	page, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode >= 500 || !strings.Contains(string(page), "</html>") {
+		t.Errorf("the request in flight: %d, %d bytes, %v", res.StatusCode, len(page), err)
+	}
+	if code := <-exited; code != 0 {
+		t.Errorf("serve exited with %d", code)
+	}
+	idx, err := search.Open(filepath.Join(data, "index"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if idx.Fresh {
+		t.Error("the index was not closed cleanly: it opened as new")
 	}
 }
