@@ -77,7 +77,11 @@ func TestLoadGenerator(t *testing.T) {
 		t.Errorf("%d replies in the database, %d acknowledged", replies, rep.Actions[3].Count)
 	}
 
-	// A database with a real account is refused.
+	// A database with a real account is refused, wherever the account
+	// comes in the list (here after 120 synthetic ones).
+	if _, err := loadgen.Prepare(ctx, as.deps.Store, as.acc.Keys, 120); err != nil {
+		t.Fatal(err)
+	}
 	hash, _ := as.acc.Hasher.Hash(ctx, goodPassword)
 	if err := as.deps.Store.CreateUser(ctx, &store.User{Email: "real@police.example", FullName: "Real", Role: store.RoleExpert,
 		Status: store.StatusApproved, PasswordHash: hash, Lang: "en", CreatedAt: 1}); err != nil {

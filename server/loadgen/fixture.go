@@ -56,14 +56,20 @@ var ErrNotThrowaway = errors.New("loadgen: the database holds accounts other tha
 // their credentials. It is idempotent apart from the TOTP secrets, which
 // are new each time (their plain text is known only to this run).
 func Prepare(ctx context.Context, st *store.Store, keys *auth.Keys, users int) (*Fixture, error) {
-	existing, err := st.Users(ctx, store.UserFilter{Limit: 100000})
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range existing {
-		if !strings.HasSuffix(u.Email, "@"+Domain) {
-			return nil, ErrNotThrowaway
+	for offset := 0; ; {
+		page, err := st.Users(ctx, store.UserFilter{Limit: 500, Offset: offset})
+		if err != nil {
+			return nil, err
 		}
+		for _, u := range page {
+			if !strings.HasSuffix(u.Email, "@"+Domain) {
+				return nil, ErrNotThrowaway
+			}
+		}
+		if len(page) < 500 {
+			break
+		}
+		offset += len(page)
 	}
 	// One hash for all: the server checks a password with the parameters
 	// stored in its hash, and these are the cheaper ones the tests use, so
