@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/polis-portal/polis/search"
 	"github.com/polis-portal/polis/server/store"
 	"github.com/polis-portal/polis/server/storetest"
 )
@@ -105,6 +106,14 @@ func TestLostDatabase(t *testing.T) {
 	}
 	if st, _, _ := e.get("/readyz"); st != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while the database is down: %d", st)
+	}
+	// Search goes on: a hit whose text is in the database (the expert's
+	// post) comes without a snippet instead of failing the search, as for
+	// a request whose session was loaded just before the database went.
+	res, err := as.deps.Index.Search(t.Context(), search.Request{Query: search.Parse("handover"),
+		Audiences: []string{search.Public, search.Experts}, Size: 10, Snippets: true})
+	if err != nil || res.Total == 0 {
+		t.Errorf("search while the database is down: %v, %v", res, err)
 	}
 	// A reply sent during the outage is refused with the 503 page, not a
 	// login redirect or a 500.

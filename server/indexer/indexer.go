@@ -653,13 +653,15 @@ func (ix *Indexer) Text(ctx context.Context, ids []string) (map[string]string, e
 				posts = append(posts, n)
 			}
 		}
-		if err != nil {
+		if err != nil && !store.Unavailable(err) {
 			return nil, err
 		}
 	}
 	if len(posts) > 0 {
+		// While the database is down, hits from it go without a snippet
+		// (the page shows their summary) rather than failing the search.
 		ps, err := ix.Store.IndexablePosts(ctx, store.PostScope{IDs: posts})
-		if err != nil {
+		if err != nil && !store.Unavailable(err) {
 			return nil, err
 		}
 		for _, p := range ps {

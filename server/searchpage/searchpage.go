@@ -7,6 +7,7 @@ package searchpage
 
 import (
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -293,8 +294,7 @@ func (h *Handler) API(w http.ResponseWriter, r *http.Request) {
 	if q != "" {
 		res, err := h.Index.Search(r.Context(), req)
 		if err != nil {
-			h.Log.Error("search api", "err", err)
-			http.Error(w, `{"error":"search failed"}`, http.StatusInternalServerError)
+			h.apiFail(w, "search", err)
 			return
 		}
 		h.observe("api", res.Took)
@@ -324,8 +324,7 @@ func (h *Handler) Suggest(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := h.Index.Suggest(r.Context(), q, indexer.Audiences(viewer(r)), lang)
 	if err != nil {
-		h.Log.Error("search suggest", "err", err)
-		http.Error(w, `{"error":"suggest failed"}`, http.StatusInternalServerError)
+		h.apiFail(w, "suggest", err)
 		return
 	}
 	if s == nil {
@@ -342,4 +341,21 @@ func writeJSON(w http.ResponseWriter, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	enc.Encode(v)
+}
+
+// apiFail answers a failed API call in JSON: 503 with Retry-After when the
+// database cannot be reached (it passes), else 500 with the cause logged.
+func (h *Handler) apiFail(w http.ResponseWriter, what string, err error) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if store.Unavailable(err) {
+		h.Log.Warn("search api: database unavailable", "call", what, "err", err)
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `{"error":"%s unavailable, try again shortly"}`+"\n", what)
+		return
+	}
+	h.Log.Error("search api failed", "call", what, "err", err)
+	w.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(w, `{"error":"%s failed"}`+"\n", what)
 }
