@@ -40,19 +40,12 @@ func runIndex(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(env.Stderr)
-	s, err := site.Load(cfg.Site)
+	s, err := loadSite(cfg, log)
 	if err != nil {
 		return err
 	}
-	if stale, err := site.Stale(cfg.Site, cfg.Public); err != nil {
+	if err := checkWritable(cfg.Data); err != nil {
 		return err
-	} else if stale {
-		if err := site.Build(cfg.Site, cfg.Public, site.BuildOptions{}); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return fmt.Errorf("data folder: %w", err)
 	}
 	st, err := store.Open(ctx, dsnFor(cfg))
 	if err != nil {
@@ -139,8 +132,8 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if *lang != "" && !contains(langCodes(), *lang) {
 		return fmt.Errorf("--lang %q is not an ISO 639-1 language code", *lang)
 	}
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return fmt.Errorf("data folder: %w", err)
+	if err := checkWritable(cfg.Data); err != nil {
+		return err
 	}
 	st, err := store.Open(ctx, dsnFor(cfg))
 	if err != nil {

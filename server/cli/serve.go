@@ -46,23 +46,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	log := newLogger(env.Stderr)
 
-	s, err := site.Load(cfg.Site)
+	s, err := loadSite(cfg, log)
 	if err != nil {
 		return err
-	}
-	stale, err := site.Stale(cfg.Site, cfg.Public)
-	if err != nil {
-		return err
-	}
-	if stale {
-		start := time.Now()
-		log.Info("building site", "public", cfg.Public)
-		if err := site.Build(cfg.Site, cfg.Public, site.BuildOptions{}); err != nil {
-			return err
-		}
-		log.Info("site built", "duration", time.Since(start).Round(time.Millisecond))
-	} else {
-		log.Info("site is up to date", "public", cfg.Public)
 	}
 
 	for _, dir := range []string{cfg.Data, cfg.Attachments} {
@@ -273,6 +259,30 @@ func sweepSessions(ctx context.Context, s *session.Store, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// loadSite reads the site's settings and builds it into the public folder
+// when that is missing or older than its sources.
+func loadSite(cfg config.Config, log *slog.Logger) (*site.Site, error) {
+	s, err := site.Load(cfg.Site)
+	if err != nil {
+		return nil, err
+	}
+	stale, err := site.Stale(cfg.Site, cfg.Public)
+	if err != nil {
+		return nil, err
+	}
+	if !stale {
+		log.Info("site is up to date", "public", cfg.Public)
+		return s, nil
+	}
+	start := time.Now()
+	log.Info("building site", "public", cfg.Public)
+	if err := site.Build(cfg.Site, cfg.Public, site.BuildOptions{}); err != nil {
+		return nil, err
+	}
+	log.Info("site built", "duration", time.Since(start).Round(time.Millisecond))
+	return s, nil
 }
 
 // checkWritable creates dir if needed and makes sure a file can be written
